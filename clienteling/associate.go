@@ -1,0 +1,50 @@
+package clienteling
+
+import "context"
+
+// Staff roles an associate record can hold. Bearer tokens add crm and admin.
+const (
+	StaffAssociate = "associate"
+	StaffManager   = "manager"
+)
+
+// Associate statuses.
+const (
+	StatusActive   = "active"   // works normally
+	StatusAway     = "away"     // on leave: clients are routed to the boutique
+	StatusDeparted = "departed" // left the brand: their book must move on
+)
+
+// Associate is an advisor in a boutique, keyed by their WeCom userid.
+type Associate struct {
+	UserID   AssociateID `json:"userid" validate:"required,userid"`
+	Name     string      `json:"name" validate:"required,max=200"`
+	Boutique BoutiqueID  `json:"boutique" validate:"required,slug"`
+	Role     string      `json:"role" validate:"required,oneof=associate manager"`
+	Status   string      `json:"status,omitempty" validate:"omitempty,oneof=active away departed"`
+	Hours    Weekly      `json:"hours,omitempty" validate:"omitempty,max=21,dive"`
+	Email    string      `json:"email,omitempty" validate:"omitempty,email,max=200"`
+}
+
+// Normalize fills defaults.
+func (a *Associate) Normalize() {
+	if a.Status == "" {
+		a.Status = StatusActive
+	}
+}
+
+// AssociateFilter selects associates; zero fields match everything.
+type AssociateFilter struct {
+	Boutique BoutiqueID
+}
+
+// AssociateStore keeps associates.
+type AssociateStore interface {
+	// CreateAssociates stores new associates in one transaction: all or none.
+	// ECONFLICT if a userid is taken, ENOTFOUND if a boutique does not exist.
+	CreateAssociates(ctx context.Context, as []*Associate) error
+	// FindAssociate returns the associate or ENOTFOUND.
+	FindAssociate(ctx context.Context, id AssociateID) (*Associate, error)
+	// FindAssociates returns the associates the filter selects, by userid.
+	FindAssociates(ctx context.Context, f AssociateFilter) ([]*Associate, error)
+}

@@ -1,0 +1,57 @@
+package clienteling
+
+import (
+	"context"
+	"time"
+)
+
+// Roles a bearer token can carry, from narrowest to widest view.
+const (
+	RoleAssociate = "associate" // their own clients
+	RoleManager   = "manager"   // their boutique's clients
+	RoleCRM       = "crm"       // every boutique's clients, contact details masked
+	RoleAdmin     = "admin"     // everything
+)
+
+// Principal is who is acting: the holder of a bearer token, or the system.
+type Principal struct {
+	Subject  string     // associate userid for associates and managers
+	Role     string     // one of the Role constants
+	Boutique BoutiqueID // for associates and managers
+}
+
+// System is the principal of Salon's own work (callbacks, timers, imports).
+var System = &Principal{Subject: "salon", Role: RoleAdmin}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the acting principal, or nil.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+// Token is an issued bearer token. Only its hash is stored.
+type Token struct {
+	Subject   string    `json:"subject" validate:"required,max=64"`
+	Role      string    `json:"role" validate:"required,oneof=associate manager crm admin"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// TokenStore keeps issued tokens by the SHA-256 of their secret.
+type TokenStore interface {
+	// CreateToken stores t under hash.
+	CreateToken(ctx context.Context, hash [32]byte, t *Token) error
+	// FindToken returns the token stored under hash, or ENOTFOUND.
+	FindToken(ctx context.Context, hash [32]byte) (*Token, error)
+	// AdminTokenHash returns the stored hash of the bootstrap admin token, or
+	// ENOTFOUND before the first start.
+	AdminTokenHash(ctx context.Context) ([32]byte, error)
+	// SetAdminTokenHash stores the hash of the bootstrap admin token.
+	SetAdminTokenHash(ctx context.Context, hash [32]byte) error
+}

@@ -1,0 +1,99 @@
+package clienteling
+
+import (
+	"context"
+	"time"
+)
+
+// Message directions.
+const (
+	DirectionIn  = "in"  // from the client
+	DirectionOut = "out" // to the client
+)
+
+// Message types.
+const (
+	TypeText        = "text"
+	TypeImage       = "image"
+	TypeVoice       = "voice"
+	TypeVideo       = "video"
+	TypeLocation    = "location"
+	TypeLink        = "link"
+	TypeCard        = "card"
+	TypeMiniProgram = "miniprogram"
+	TypeEvent       = "event"
+)
+
+// Delivery statuses of outbound messages. Inbound messages are "received".
+const (
+	StatusReceived = "received"
+	StatusQueued   = "queued"
+	StatusSending  = "sending"
+	StatusSent     = "sent"
+	StatusFailed   = "failed"
+)
+
+// Authors of a message.
+const (
+	AuthorClient    = "client"
+	AuthorAssociate = "associate"
+	AuthorBot       = "bot"
+)
+
+// Message is one entry of a client's conversation with the brand.
+type Message struct {
+	ID          MessageID   `json:"id"`
+	Customer    CustomerID  `json:"customer"`
+	Direction   string      `json:"direction" validate:"required,oneof=in out"`
+	Channel     string      `json:"channel" validate:"required,oneof=oa wecom"`
+	Type        string      `json:"type" validate:"required,oneof=text image voice video location link card miniprogram event"`
+	Text        string      `json:"text,omitempty" validate:"max=8000"`
+	Media       string      `json:"media,omitempty" validate:"max=1000"`
+	WeChatID    string      `json:"wechat_id,omitempty" validate:"max=128"`
+	Author      string      `json:"author" validate:"required,oneof=client associate bot"`
+	Associate   AssociateID `json:"associate,omitempty"`
+	Card        CardID      `json:"card,omitempty"`
+	Status      string      `json:"status" validate:"required,oneof=received queued sending sent failed"`
+	ErrorCode   int         `json:"error_code,omitempty"`
+	ErrorReason string      `json:"error_reason,omitempty"`
+	At          time.Time   `json:"at"`
+
+	// DedupeKey identifies the delivery that brought the message, so that a
+	// redelivery is recognised. Not shown to API callers.
+	DedupeKey string `json:"-"`
+}
+
+// MessagePage asks for one page of a history, newest first.
+type MessagePage struct {
+	Limit  int    // 1..MaxPageSize; 0 means DefaultPageSize
+	Before string // opaque cursor from a previous page; empty for the newest
+}
+
+// Page sizes for history reads.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+)
+
+// MessageStore keeps conversations.
+type MessageStore interface {
+	// AppendMessage stores m, setting its ID if empty. If m.DedupeKey was seen
+	// before, nothing is stored and duplicate is true, with m.ID set to the
+	// first delivery's message. ENOTFOUND if the customer does not exist.
+	AppendMessage(ctx context.Context, m *Message) (duplicate bool, err error)
+	// Messages returns one page of the customer's history, newest first, and
+	// the cursor of the next (older) page, empty at the end. EINVALID for a
+	// malformed cursor.
+	Messages(ctx context.Context, customer CustomerID, p MessagePage) ([]*Message, string, error)
+	// FindMessage returns one message or ENOTFOUND.
+	FindMessage(ctx context.Context, id MessageID) (*Message, error)
+}
+
+// Note is an associate's note on a client.
+type Note struct {
+	ID        NoteID      `json:"id"`
+	Customer  CustomerID  `json:"customer"`
+	Author    AssociateID `json:"author"`
+	Text      string      `json:"text" validate:"required,max=4000"`
+	CreatedAt time.Time   `json:"created_at"`
+}

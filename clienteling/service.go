@@ -1,0 +1,321 @@
+package clienteling
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"time"
+)
+
+// Store is every port the domain needs from storage.
+type Store interface {
+	BoutiqueStore
+	AssociateStore
+	CustomerStore
+	MessageStore
+	ProductStore
+	TokenStore
+}
+
+// Clock tells the time; tests inject a fake one.
+type Clock interface{ Now() time.Time }
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Service is the domain's front door for staff: every read and write checks
+// the acting principal in the context, so the rules hold whichever adapter
+// (JSON API, console, command line) calls.
+type Service struct {
+	store Store
+	clock Clock
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, clock Clock) *Service {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	return &Service{store: store, clock: clock}
+}
+
+// TokenPrefix starts every bearer token Salon issues, so that a leaked one is
+// easy to recognise in a secret scanner.
+const TokenPrefix = "slt_"
+
+// NewSecret returns a fresh bearer token secret and its hash.
+func NewSecret() (secret string, hash [32]byte) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("clienteling: no randomness: " + err.Error())
+	}
+	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, HashSecret(secret)
+}
+
+// HashSecret returns the hash under which a token secret is stored.
+func HashSecret(secret string) [32]byte { return sha256.Sum256([]byte(secret)) }
+
+// Authenticate returns the principal a bearer token secret stands for.
+// EUNAUTHORIZED if it stands for nobody.
+func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, error) {
+	if secret == "" || len(secret) > 256 {
+		return nil, Errorf(EUNAUTHORIZED, "missing or malformed bearer token")
+	}
+	hash := HashSecret(secret)
+	if admin, err := s.store.AdminTokenHash(ctx); err == nil && subtle.ConstantTimeCompare(admin[:], hash[:]) == 1 {
+		return &Principal{Subject: "admin", Role: RoleAdmin}, nil
+	} else if err != nil && ErrorCode(err) != ENOTFOUND {
+		return nil, err
+	}
+	t, err := s.store.FindToken(ctx, hash)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(EUNAUTHORIZED, "unknown bearer token")
+	} else if err != nil {
+		return nil, err
+	}
+	p := &Principal{Subject: t.Subject, Role: t.Role}
+	if t.Role == RoleAssociate || t.Role == RoleManager {
+		a, err := s.store.FindAssociate(ctx, AssociateID(t.Subject))
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, Errorf(EUNAUTHORIZED, "token of an unknown associate")
+		} else if err != nil {
+			return nil, err
+		}
+		if a.Status == StatusDeparted {
+			return nil, Errorf(EUNAUTHORIZED, "token of a departed associate")
+		}
+		p.Boutique = a.Boutique
+	}
+	return p, nil
+}
+
+// IssueToken creates a bearer token for t.Subject with t.Role and returns its
+// secret, which is shown once and never stored. Admin only. Associate and
+// manager tokens must name an existing associate of that role or wider.
+func (s *Service) IssueToken(ctx context.Context, t *Token) (string, error) {
+	if err := require(ctx, RoleAdmin); err != nil {
+		return "", err
+	}
+	if err := Validate(t); err != nil {
+		return "", err
+	}
+	if t.Role == RoleAssociate || t.Role == RoleManager {
+		a, err := s.store.FindAssociate(ctx, AssociateID(t.Subject))
+		if ErrorCode(err) == ENOTFOUND {
+			return "", FieldError("subject", "no associate with this userid")
+		} else if err != nil {
+			return "", err
+		}
+		if t.Role == RoleManager && a.Role != StaffManager {
+			return "", FieldError("role", "the associate is not a manager")
+		}
+	}
+	t.CreatedAt = s.clock.Now().UTC()
+	secret, hash := NewSecret()
+	if err := s.store.CreateToken(ctx, hash, t); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// require returns EUNAUTHORIZED without a principal and EFORBIDDEN when the
+// principal's role is not among roles.
+func require(ctx context.Context, roles ...string) error {
+	p := PrincipalFrom(ctx)
+	if p == nil {
+		return Errorf(EUNAUTHORIZED, "authentication required")
+	}
+	for _, r := range roles {
+		if p.Role == r {
+			return nil
+		}
+	}
+	return Errorf(EFORBIDDEN, "the %s role may not do this", p.Role)
+}
+
+// CreateBoutique adds a boutique. Admin only.
+func (s *Service) CreateBoutique(ctx context.Context, b *Boutique) error {
+	if err := require(ctx, RoleAdmin); err != nil {
+		return err
+	}
+	if err := Validate(b); err != nil {
+		return err
+	}
+	return s.store.CreateBoutique(ctx, b)
+}
+
+// Boutiques lists the boutiques. Everyone signed in may see them.
+func (s *Service) Boutiques(ctx context.Context) ([]*Boutique, error) {
+	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
+		return nil, err
+	}
+	return s.store.Boutiques(ctx)
+}
+
+// CreateAssociates adds associates, all or none. Admin only.
+func (s *Service) CreateAssociates(ctx context.Context, as ...*Associate) error {
+	if err := require(ctx, RoleAdmin); err != nil {
+		return err
+	}
+	for _, a := range as {
+		a.Normalize()
+		if err := Validate(a); err != nil {
+			return err
+		}
+	}
+	return s.store.CreateAssociates(ctx, as)
+}
+
+// Associates lists associates: an associate or manager sees their boutique's,
+// the CRM team and admins every boutique's.
+func (s *Service) Associates(ctx context.Context, f AssociateFilter) ([]*Associate, error) {
+	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
+		return nil, err
+	}
+	if p := PrincipalFrom(ctx); p.Role == RoleAssociate || p.Role == RoleManager {
+		if f.Boutique != "" && f.Boutique != p.Boutique {
+			return nil, nil
+		}
+		f.Boutique = p.Boutique
+	}
+	return s.store.FindAssociates(ctx, f)
+}
+
+// PutProducts creates or replaces catalog products, all or none. Admin and
+// CRM team.
+func (s *Service) PutProducts(ctx context.Context, ps ...*Product) error {
+	if err := require(ctx, RoleCRM, RoleAdmin); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if err := Validate(p); err != nil {
+			return err
+		}
+	}
+	return s.store.PutProducts(ctx, ps)
+}
+
+// FindProducts searches the catalog. Everyone signed in may.
+func (s *Service) FindProducts(ctx context.Context, f ProductFilter) ([]*Product, error) {
+	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
+		return nil, err
+	}
+	return s.store.FindProducts(ctx, f)
+}
+
+// CanSee reports whether p may see customer c: an associate their own
+// clients, a manager their boutique's, the CRM team and admins everyone.
+func CanSee(p *Principal, c *Customer) bool {
+	if p == nil {
+		return false
+	}
+	switch p.Role {
+	case RoleAdmin, RoleCRM:
+		return true
+	case RoleManager:
+		return c.Boutique != "" && c.Boutique == p.Boutique
+	case RoleAssociate:
+		return c.Advisor != "" && string(c.Advisor) == p.Subject
+	}
+	return false
+}
+
+// visible returns c as p may see it (masked for the CRM team), or ENOTFOUND,
+// so that a client outside one's book is indistinguishable from no client.
+func visible(p *Principal, c *Customer) (*Customer, error) {
+	if !CanSee(p, c) {
+		return nil, Errorf(ENOTFOUND, "customer not found")
+	}
+	if p.Role == RoleCRM {
+		return c.Masked(), nil
+	}
+	return c, nil
+}
+
+// FindCustomerByID returns a customer the principal may see.
+func (s *Service) FindCustomerByID(ctx context.Context, id CustomerID) (*Customer, error) {
+	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
+		return nil, err
+	}
+	c, err := s.store.FindCustomerByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return visible(PrincipalFrom(ctx), c)
+}
+
+// FindCustomerByIdentity looks a customer up by channel identity.
+func (s *Service) FindCustomerByIdentity(ctx context.Context, id Identity) (*Customer, error) {
+	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := Validate(&id); err != nil {
+		return nil, err
+	}
+	c, err := s.store.FindCustomerByIdentity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return visible(PrincipalFrom(ctx), c)
+}
+
+// FindCustomers lists the customers the principal may see.
+func (s *Service) FindCustomers(ctx context.Context, f CustomerFilter) ([]*Customer, error) {
+	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
+		return nil, err
+	}
+	p := PrincipalFrom(ctx)
+	switch p.Role {
+	case RoleAssociate:
+		me := AssociateID(p.Subject)
+		f.Advisor = &me
+	case RoleManager:
+		f.Boutique = &p.Boutique
+	}
+	cs, err := s.store.FindCustomers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := cs[:0]
+	for _, c := range cs {
+		if v, err := visible(p, c); err == nil {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// ImportCustomers creates customers, all or none. Admin only.
+func (s *Service) ImportCustomers(ctx context.Context, cs ...*Customer) error {
+	if err := require(ctx, RoleAdmin); err != nil {
+		return err
+	}
+	for _, c := range cs {
+		c.Normalize()
+		if err := Validate(c); err != nil {
+			return err
+		}
+	}
+	return s.store.CreateCustomers(ctx, cs)
+}
+
+// Messages returns a page of the history of a customer the principal may
+// see, newest first, and the cursor of the next page.
+func (s *Service) Messages(ctx context.Context, id CustomerID, p MessagePage) ([]*Message, string, error) {
+	if _, err := s.FindCustomerByID(ctx, id); err != nil {
+		return nil, "", err
+	}
+	if p.Limit < 0 || p.Limit > MaxPageSize {
+		return nil, "", FieldError("limit", "must be between 1 and %d", MaxPageSize)
+	}
+	if p.Limit == 0 {
+		p.Limit = DefaultPageSize
+	}
+	return s.store.Messages(ctx, id, p)
+}

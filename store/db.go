@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/salonhq/salon/clienteling"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "salon.db"
+
+// DB is Salon's bbolt database. It implements clienteling.Store.
+type DB struct {
+	bolt  *bolt.DB
+	group *groupCommitter
+	now   func() time.Time
+}
+
+var _ clienteling.Store = (*DB)(nil)
+
+// Options tune Open. The zero value is right for production.
+type Options struct {
+	// LockTimeout bounds the wait for the file lock held by another process.
+	// bbolt's zero value waits forever; we never do.
+	LockTimeout time.Duration
+	// MaxGroupSize caps how many concurrent writes share one commit.
+	MaxGroupSize int
+	// InitialMmapSize is reserved address space. A long read transaction (a
+	// backup) blocks remapping, which would stall writers once the file
+	// outgrows the map, so it starts large.
+	InitialMmapSize int
+	// MaxSize, if positive, makes writes fail once the file would grow past
+	// it: a stand-in for a full disk in tests.
+	MaxSize int
+	// Now is the clock for timestamps set by the store.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date. A database held by another process fails with EINUSE after
+// LockTimeout.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = time.Second
+	}
+	if opts.MaxGroupSize == 0 {
+		opts.MaxGroupSize = 1000
+	}
+	if opts.InitialMmapSize == 0 {
+		opts.InitialMmapSize = 1 << 30
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:         opts.LockTimeout,
+		InitialMmapSize: opts.InitialMmapSize,
+		FreelistType:    bolt.FreelistMapType,
+		MaxSize:         opts.MaxSize,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, &clienteling.Error{Code: clienteling.EINUSE, Op: "open " + path,
+			Message: "database is in use by another process (is salon serve running on this data dir?)"}
+	} else if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{bolt: b, group: &groupCommitter{db: b, maxSize: opts.MaxGroupSize}, now: opts.Now}
+	if err := db.migrate(); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database, waiting for open transactions.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.bolt.Path() }
+
+// Bolt exposes the underlying database to this module's tests and tools.
+func (db *DB) Bolt() *bolt.DB { return db.bolt }
+
+// Ping reports whether the database can serve a read.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return errors.New("schema missing")
+		}
+		return nil
+	})
+}
+
+// Check runs bbolt's consistency check and returns the first problem found.
+func (db *DB) Check() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return err
+		}
+		return nil
+	})
+}
+
+// Backup writes a consistent copy of the whole database to w, while writers
+// carry on: a read transaction sees one snapshot.
+func (db *DB) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// BackupFile writes a consistent copy to path, via a temporary file renamed
+// into place after fsync, so a crash never leaves half a backup under path.
+func (db *DB) BackupFile(path string) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".salon-backup-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name())
+	n, err := db.Backup(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n, os.Rename(tmp.Name(), path)
+}
+
+// migrations bring the schema from version i to i+1. Append only.
+var migrations = []func(tx *bolt.Tx) error{
+	// 0 -> 1: the first schema.
+	func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+// SchemaVersion is the version this build writes.
+var SchemaVersion = uint64(len(migrations))
+
+// migrate runs the pending migrations in one transaction. A database newer
+// than this build is refused rather than misread.
+func (db *DB) migrate() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		var have uint64
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			if v := meta.Get(keyMetaSchema); len(v) == 8 {
+				have = binary.BigEndian.Uint64(v)
+			}
+		}
+		if have > SchemaVersion {
+			return fmt.Errorf("database schema version %d is newer than this salon (%d): upgrade salon", have, SchemaVersion)
+		}
+		for v := have; v < SchemaVersion; v++ {
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keyMetaSchema, u64(SchemaVersion))
+	})
+}
+
+// update runs fn in a read-write transaction and maps storage failures to
+// EUNAVAILABLE, so callers (WeChat callbacks) answer "try again".
+func (db *DB) update(op string, fn func(tx *bolt.Tx) error) error {
+	return wrapWrite(op, db.bolt.Update(fn))
+}
+
+// batch is update through the group committer: concurrent callers share one
+// fsync. fn may run more than once and must be idempotent. We do not use
+// bbolt's Batch: its timer makes a lone writer wait MaxBatchDelay for nobody.
+func (db *DB) batch(op string, fn func(tx *bolt.Tx) error) error {
+	return wrapWrite(op, db.group.do(fn))
+}
+
+func wrapWrite(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *clienteling.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	return &clienteling.Error{Code: clienteling.EUNAVAILABLE, Op: op, Message: "storage unavailable", Err: err}
+}
+
+func (db *DB) view(fn func(tx *bolt.Tx) error) error { return db.bolt.View(fn) }
+
+// get decodes the JSON record under key in bucket into v; ENOTFOUND names what.
+func get(tx *bolt.Tx, bucket, key []byte, v any, what string) error {
+	raw := tx.Bucket(bucket).Get(key)
+	if raw == nil {
+		return clienteling.Errorf(clienteling.ENOTFOUND, "%s not found", what)
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// put encodes v as JSON under key.
+func put(tx *bolt.Tx, bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucket).Put(key, raw)
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"errors"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// groupCommitter runs write functions from many goroutines in shared
+// transactions: while one commit (and its fsync) is in flight, the next
+// callers queue, and the next commit takes them all. A lone writer commits at
+// once instead of waiting out bbolt Batch's timer, and a crowd shares one
+// fsync per round instead of one per caller.
+type groupCommitter struct {
+	db      *bolt.DB
+	maxSize int
+
+	mu      sync.Mutex
+	pending []*groupCall
+	running bool
+}
+
+type groupCall struct {
+	fn   func(*bolt.Tx) error
+	done chan error
+}
+
+// errSkipped marks a call left out of a round because another call failed.
+var errSkipped = errors.New("skipped")
+
+// do runs fn in a shared transaction and returns after it is durable. Like
+// bbolt's Batch, fn may run more than once (when another call in its round
+// fails) and must be idempotent.
+func (g *groupCommitter) do(fn func(*bolt.Tx) error) error {
+	call := &groupCall{fn: fn, done: make(chan error, 1)}
+	g.mu.Lock()
+	g.pending = append(g.pending, call)
+	if !g.running {
+		g.running = true
+		go g.loop()
+	}
+	g.mu.Unlock()
+	return <-call.done
+}
+
+// loop commits rounds until nothing is pending.
+func (g *groupCommitter) loop() {
+	for {
+		g.mu.Lock()
+		round := g.pending
+		if len(round) > g.maxSize {
+			round, g.pending = round[:g.maxSize], round[g.maxSize:]
+		} else {
+			g.pending = nil
+		}
+		if len(round) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		g.commit(round)
+	}
+}
+
+// commit runs a round in one transaction. If a call fails, the transaction
+// is rolled back, that call gets its error, and the rest run again without it.
+func (g *groupCommitter) commit(round []*groupCall) {
+	for len(round) > 0 {
+		failed := -1
+		var failure error
+		err := g.db.Update(func(tx *bolt.Tx) error {
+			for i, c := range round {
+				if err := safeCall(c.fn, tx); err != nil {
+					failed, failure = i, err
+					return errSkipped
+				}
+			}
+			return nil
+		})
+		if failed >= 0 {
+			round[failed].done <- failure
+			round = append(round[:failed:failed], round[failed+1:]...)
+			continue
+		}
+		for _, c := range round {
+			c.done <- err
+		}
+		return
+	}
+}
+
+// safeCall turns a panic in fn into an error for its caller alone, so one bad
+// request cannot take down the writers it shares a commit with.
+func safeCall(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = panicError{r}
+		}
+	}()
+	return fn(tx)
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return "panic in transaction" }

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/salonhq/salon/clienteling"
+)
+
+// Buckets. Flat and large, with composite keys, rather than one nested bucket
+// per client: bbolt fills pages better that way, and a scan by prefix is as
+// cheap as a nested bucket.
+var (
+	// bucketMeta holds keyMetaSchema and keyMetaAdminToken.
+	bucketMeta = []byte("meta")
+	// bucketBoutiques: boutique id -> boutiqueRecord.
+	bucketBoutiques = []byte("boutiques")
+	// bucketAssociates: userid -> associateRecord.
+	bucketAssociates = []byte("associates")
+	// bucketCustomers: customer id (26 bytes) -> customerRecord.
+	bucketCustomers = []byte("customers")
+	// bucketIdentityIndex: channel | 0x00 | external id -> customer id.
+	bucketIdentityIndex = []byte("idx_identity")
+	// bucketUnionIndex: unionid -> customer id.
+	bucketUnionIndex = []byte("idx_unionid")
+	// bucketAdvisorIndex: advisor userid | 0x00 | customer id -> empty.
+	bucketAdvisorIndex = []byte("idx_advisor")
+	// bucketBoutiqueIndex: boutique id | 0x00 | customer id -> empty.
+	bucketBoutiqueIndex = []byte("idx_boutique")
+	// bucketMessages: messageKey -> messageRecord.
+	bucketMessages = []byte("messages")
+	// bucketMessageIndex: message id -> messageKey.
+	bucketMessageIndex = []byte("idx_message")
+	// bucketDedupe: dedupe key of a delivery -> message id.
+	bucketDedupe = []byte("dedupe")
+	// bucketProducts: sku -> productRecord.
+	bucketProducts = []byte("products")
+	// bucketTokens: sha256 of the secret (32 bytes) -> tokenRecord.
+	bucketTokens = []byte("tokens")
+)
+
+// allBuckets is every bucket of the current schema, in creation order.
+var allBuckets = [][]byte{
+	bucketMeta, bucketBoutiques, bucketAssociates, bucketCustomers,
+	bucketIdentityIndex, bucketUnionIndex, bucketAdvisorIndex, bucketBoutiqueIndex,
+	bucketMessages, bucketMessageIndex, bucketDedupe, bucketProducts, bucketTokens,
+}
+
+// Keys of bucketMeta.
+var (
+	keyMetaSchema     = []byte("schema_version") // uint64 big-endian
+	keyMetaAdminToken = []byte("admin_token")    // sha256 of the bootstrap admin token
+)
+
+// sep separates the variable-length parts of composite keys. Ids are
+// validated never to contain it.
+const sep = 0x00
+
+// messageKeyLen is the length of a messageKey.
+const messageKeyLen = clienteling.IDLen + 8 + 8
+
+// messageKey orders a client's messages by time. Byte by byte:
+//
+//	[0:26]  customer id (fixed width, see clienteling.IDLen)
+//	[26:34] message time, Unix nanoseconds, big-endian
+//	[34:42] bucket sequence number, big-endian, to break ties
+//
+// Big-endian nanoseconds sort as time does; RFC 3339 strings do not.
+func messageKey(customer clienteling.CustomerID, at time.Time, seq uint64) []byte {
+	k := make([]byte, messageKeyLen)
+	copy(k, customer)
+	binary.BigEndian.PutUint64(k[26:], uint64(at.UnixNano()))
+	binary.BigEndian.PutUint64(k[34:], seq)
+	return k
+}
+
+// identityKey is channel | 0x00 | external id.
+func identityKey(id clienteling.Identity) []byte {
+	return joinKey(id.Channel, id.ExternalID)
+}
+
+// joinKey joins a and b with sep.
+func joinKey(a, b string) []byte {
+	k := make([]byte, 0, len(a)+1+len(b))
+	k = append(k, a...)
+	k = append(k, sep)
+	return append(k, b...)
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
