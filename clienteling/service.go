@@ -124,6 +124,11 @@ func (s *Service) IssueToken(ctx context.Context, t *Token) (string, error) {
 	return secret, nil
 }
 
+// Require returns EUNAUTHORIZED without a principal in ctx and EFORBIDDEN
+// when the principal's role is not among roles. For operations outside the
+// Service (a backup) that still need the rule.
+func Require(ctx context.Context, roles ...string) error { return require(ctx, roles...) }
+
 // require returns EUNAUTHORIZED without a principal and EFORBIDDEN when the
 // principal's role is not among roles.
 func require(ctx context.Context, roles ...string) error {

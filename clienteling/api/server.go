@@ -1,0 +1,265 @@
+package api
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/salonhq/salon/clienteling"
+)
+
+// Backuper writes a consistent copy of the database.
+type Backuper interface {
+	Backup(w io.Writer) (int64, error)
+}
+
+// Server serves /api/v1.
+type Server struct {
+	svc    *clienteling.Service
+	backup Backuper
+	log    *slog.Logger
+}
+
+// New returns the API over svc. backup may be nil, which disables the
+// backup route.
+func New(svc *clienteling.Service, backup Backuper, log *slog.Logger) *Server {
+	return &Server{svc: svc, backup: backup, log: log}
+}
+
+// Register adds the API's routes to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+		mux.Handle(pattern, s.authenticated(h))
+	}
+	route("POST /api/v1/boutiques", s.createBoutique)
+	route("GET /api/v1/boutiques", s.listBoutiques)
+	route("POST /api/v1/associates", s.createAssociate)
+	route("GET /api/v1/associates", s.listAssociates)
+	route("POST /api/v1/tokens", s.issueToken)
+	route("POST /api/v1/products", s.putProduct)
+	route("GET /api/v1/products", s.listProducts)
+	route("GET /api/v1/customers", s.findCustomers)
+	route("GET /api/v1/customers/{id}", s.getCustomer)
+	route("GET /api/v1/customers/{id}/messages", s.listMessages)
+	route("GET /api/v1/admin/backup", s.streamBackup)
+	mux.Handle("/api/", s.authenticated(func(w http.ResponseWriter, r *http.Request) error {
+		return clienteling.Errorf(clienteling.ENOTFOUND, "no such API route")
+	}))
+}
+
+// authenticated resolves the bearer token into a principal in the request
+// context before h runs, and turns h's error into the JSON error answer.
+func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			writeError(w, r, s.log, clienteling.Errorf(clienteling.EUNAUTHORIZED, "missing bearer token"))
+			return
+		}
+		p, err := s.svc.Authenticate(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		r = r.WithContext(clienteling.WithPrincipal(r.Context(), p))
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+func (s *Server) createBoutique(w http.ResponseWriter, r *http.Request) error {
+	if err := clienteling.Require(r.Context(), clienteling.RoleAdmin); err != nil {
+		return err
+	}
+	var b clienteling.Boutique
+	if err := decode(w, r, &b); err != nil {
+		return err
+	}
+	if err := s.svc.CreateBoutique(r.Context(), &b); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, &b)
+	return nil
+}
+
+func (s *Server) listBoutiques(w http.ResponseWriter, r *http.Request) error {
+	bs, err := s.svc.Boutiques(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"boutiques": nonNil(bs)})
+	return nil
+}
+
+func (s *Server) createAssociate(w http.ResponseWriter, r *http.Request) error {
+	if err := clienteling.Require(r.Context(), clienteling.RoleAdmin); err != nil {
+		return err
+	}
+	var a clienteling.Associate
+	if err := decode(w, r, &a); err != nil {
+		return err
+	}
+	if err := s.svc.CreateAssociates(r.Context(), &a); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, &a)
+	return nil
+}
+
+func (s *Server) listAssociates(w http.ResponseWriter, r *http.Request) error {
+	as, err := s.svc.Associates(r.Context(), clienteling.AssociateFilter{Boutique: clienteling.BoutiqueID(r.URL.Query().Get("boutique"))})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"associates": nonNil(as)})
+	return nil
+}
+
+func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) error {
+	if err := clienteling.Require(r.Context(), clienteling.RoleAdmin); err != nil {
+		return err
+	}
+	var t clienteling.Token
+	if err := decode(w, r, &t); err != nil {
+		return err
+	}
+	if !t.CreatedAt.IsZero() {
+		return clienteling.FieldError("created_at", "is set by the server")
+	}
+	secret, err := s.svc.IssueToken(r.Context(), &t)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "subject": t.Subject, "role": t.Role, "created_at": t.CreatedAt})
+	return nil
+}
+
+func (s *Server) putProduct(w http.ResponseWriter, r *http.Request) error {
+	if err := clienteling.Require(r.Context(), clienteling.RoleCRM, clienteling.RoleAdmin); err != nil {
+		return err
+	}
+	var p clienteling.Product
+	if err := decode(w, r, &p); err != nil {
+		return err
+	}
+	if err := s.svc.PutProducts(r.Context(), &p); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, &p)
+	return nil
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query().Get("q")
+	if len(q) > 200 {
+		return clienteling.FieldError("q", "must be at most 200 characters")
+	}
+	limit, err := intParam(r, "limit", 100, 1000)
+	if err != nil {
+		return err
+	}
+	ps, err := s.svc.FindProducts(r.Context(), clienteling.ProductFilter{Query: q, Limit: limit})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"products": nonNil(ps)})
+	return nil
+}
+
+// findCustomers looks one customer up by channel identity, or lists the
+// caller's book when no identity is given.
+func (s *Server) findCustomers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if q.Has("channel") || q.Has("external_id") {
+		c, err := s.svc.FindCustomerByIdentity(r.Context(), clienteling.Identity{Channel: q.Get("channel"), ExternalID: q.Get("external_id")})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, c)
+		return nil
+	}
+	limit, err := intParam(r, "limit", 100, 1000)
+	if err != nil {
+		return err
+	}
+	after := clienteling.CustomerID(q.Get("after"))
+	cs, err := s.svc.FindCustomers(r.Context(), clienteling.CustomerFilter{After: after, Limit: limit})
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(cs) == limit {
+		next = string(cs[len(cs)-1].ID)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"customers": nonNil(cs), "next": next})
+	return nil
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.svc.FindCustomerByID(r.Context(), clienteling.CustomerID(r.PathValue("id")))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
+	limit, err := intParam(r, "limit", clienteling.DefaultPageSize, clienteling.MaxPageSize)
+	if err != nil {
+		return err
+	}
+	ms, next, err := s.svc.Messages(r.Context(), clienteling.CustomerID(r.PathValue("id")),
+		clienteling.MessagePage{Limit: limit, Before: r.URL.Query().Get("before")})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": nonNil(ms), "next": next})
+	return nil
+}
+
+// streamBackup sends a consistent copy of the database, for `salon backup`
+// while the server holds the file lock.
+func (s *Server) streamBackup(w http.ResponseWriter, r *http.Request) error {
+	if err := clienteling.Require(r.Context(), clienteling.RoleAdmin); err != nil {
+		return err
+	}
+	if s.backup == nil {
+		return clienteling.Errorf(clienteling.ENOTFOUND, "backup is not available")
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="salon-`+time.Now().UTC().Format("20060102T150405Z")+`.db"`)
+	if _, err := s.backup.Backup(w); err != nil {
+		// Headers are gone; cut the stream so the client sees a short copy
+		// instead of a complete-looking bad one.
+		s.log.ErrorContext(r.Context(), "backup failed mid-stream", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+// intParam reads a positive integer query parameter, def if absent.
+func intParam(r *http.Request, name string, def, max int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, clienteling.FieldError(name, "must be a whole number from 1 to %d", max)
+	}
+	return n, nil
+}
+
+// nonNil makes empty lists encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+

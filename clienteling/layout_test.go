@@ -1,0 +1,85 @@
+package clienteling_test
+
+import (
+	"go/build"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/salonhq/salon"
+
+// area names the room of the house a package belongs to: the domain, one
+// adapter (each clienteling/X, bot, store), locales, or cmd.
+func area(pkg string) string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
+	parts := strings.Split(rel, "/")
+	switch {
+	case rel == "clienteling":
+		return "domain"
+	case parts[0] == "clienteling":
+		return "clienteling/" + parts[1]
+	default:
+		return parts[0]
+	}
+}
+
+// allowedAcross lists the few adapter-to-adapter imports that are by design.
+var allowedAcross = map[[2]string]bool{
+	// The demo maison is kept in the import format and read by the importer.
+	{"clienteling/demo", "clienteling/importer"}: true,
+}
+
+// TestImportDirection keeps the house standing: the domain imports only the
+// standard library and the validator; adapters import the domain and their
+// libraries but never each other; only cmd ties them together.
+func TestImportDirection(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checked int
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "data") {
+			return filepath.SkipDir
+		}
+		p, err := build.ImportDir(path, 0)
+		if err != nil {
+			return nil // no Go files here
+		}
+		rel, _ := filepath.Rel(root, path)
+		pkg := module + "/" + filepath.ToSlash(rel)
+		from := area(pkg)
+		checked++
+		for _, imp := range p.Imports {
+			own := strings.HasPrefix(imp, module+"/")
+			switch {
+			case from == "domain":
+				if own || (strings.Contains(strings.Split(imp, "/")[0], ".") && imp != "github.com/go-playground/validator/v10") {
+					t.Errorf("%s imports %s: the domain may import only the standard library and the validator", pkg, imp)
+				}
+			case from == "cmd" || !own:
+			default:
+				to := area(imp)
+				if to == "domain" || to == from || (from == "bot" && to == "locales") || allowedAcross[[2]string{from, to}] {
+					continue
+				}
+				t.Errorf("%s imports %s: adapters meet in the domain's terms, and cmd wires them", pkg, imp)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 5 {
+		t.Fatalf("checked only %d packages: is the walk broken?", checked)
+	}
+}
