@@ -38,7 +38,7 @@ var shanghai = time.FixedZone("CST", 8*3600)
 type Shift struct {
 	Day   string `json:"day" validate:"required,oneof=mon tue wed thu fri sat sun"`
 	Open  string `json:"open" validate:"required,hhmm"`
-	Close string `json:"close" validate:"required,hhmm,gtfield=Open"`
+	Close string `json:"close" validate:"required,hhmm,after_open"`
 }
 
 // Weekly is a set of shifts: opening hours of a boutique, working hours of an

@@ -8,15 +8,15 @@ import (
 // Error codes. They are stable and append-only: adapters map them to HTTP
 // statuses and to locale message IDs, so renaming one breaks clients.
 const (
-	ECONFLICT     = "conflict"      // the action conflicts with the current state
-	EFORBIDDEN    = "forbidden"     // authenticated, but not allowed
-	EINTERNAL     = "internal"      // a bug or an unexpected failure
-	EINVALID      = "invalid"       // the input is invalid
-	ENOTFOUND     = "not_found"     // the thing does not exist (or may not be seen)
-	EUNAUTHORIZED = "unauthorized"  // no or bad credentials
-	EUNAVAILABLE  = "unavailable"   // try again later: storage or a dependency is down
-	ETOOLARGE     = "too_large"     // a body or a list is over its bound
-	EINUSE        = "in_use"        // a resource is held by another process
+	ECONFLICT     = "conflict"     // the action conflicts with the current state
+	EFORBIDDEN    = "forbidden"    // authenticated, but not allowed
+	EINTERNAL     = "internal"     // a bug or an unexpected failure
+	EINVALID      = "invalid"      // the input is invalid
+	ENOTFOUND     = "not_found"    // the thing does not exist (or may not be seen)
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials
+	EUNAVAILABLE  = "unavailable"  // try again later: storage or a dependency is down
+	ETOOLARGE     = "too_large"    // a body or a list is over its bound
+	EINUSE        = "in_use"       // a resource is held by another process
 )
 
 // Error is the domain's error. Code is for machines, Message for people,

@@ -37,7 +37,6 @@ func (l Localized) In(lang string) string {
 	return ""
 }
 
-
 // Product is an item of the catalog.
 type Product struct {
 	SKU         SKU                `json:"sku" validate:"required,sku"`

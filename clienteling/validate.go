@@ -52,8 +52,13 @@ func validatorInstance() *validator.Validate {
 		})
 		register("currency", func(s string) bool { return len(s) == 3 && strings.ToUpper(s) == s })
 		register("hhmm", func(s string) bool {
+			// Exactly HH:MM, so that shifts compare as strings.
 			_, err := time.Parse("15:04", s)
-			return err == nil
+			return len(s) == 5 && err == nil
+		})
+		// gtfield compares the lengths of strings, not their values.
+		_ = v.RegisterValidation("after_open", func(fl validator.FieldLevel) bool {
+			return fl.Field().String() > fl.Parent().FieldByName("Open").String()
 		})
 		validate = v
 	})
@@ -131,6 +136,8 @@ func describe(fe validator.FieldError) string {
 		return "must be an ISO 4217 code such as CNY"
 	case "hhmm":
 		return "must be a time as HH:MM"
+	case "after_open":
+		return "must be after open"
 	case "url", "http_url":
 		return "must be a URL"
 	case "email":

@@ -262,4 +262,3 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
-

@@ -1,0 +1,150 @@
+package importer
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/salonhq/salon/clienteling"
+)
+
+// Bounds on one import. A file over MaxBytes is refused before it is parsed;
+// the others are reported as row errors.
+const (
+	MaxBytes       = 64 << 20 // bytes in one file
+	MaxRows        = 100_000  // rows (CSV records or JSON array elements) in one file
+	MaxErrors      = 100      // problems listed in RowErrors; the rest are counted
+	MaxCellBytes   = 16 << 10 // bytes in one CSV cell
+	MaxObjectBytes = 1 << 20  // bytes in one JSON array element
+)
+
+// Format is the syntax of an import file.
+type Format string
+
+// The formats an import file may be in.
+const (
+	CSV  Format = "csv"  // comma-separated, UTF-8, a header row naming the columns
+	JSON Format = "json" // an array of objects shaped like the domain types' JSON
+)
+
+// FormatOf returns the format a file name's extension announces: ".csv" or
+// ".json", in any case. Any other name is an EINVALID error naming the field
+// "file".
+func FormatOf(filename string) (Format, error) {
+	switch strings.ToLower(filepath.Ext(filename)) {
+	case ".csv":
+		return CSV, nil
+	case ".json":
+		return JSON, nil
+	}
+	return "", clienteling.FieldError("file", "must end in .csv or .json")
+}
+
+// Catalog reads products. Each is validated with clienteling.Validate, and
+// a SKU may appear once. The result is every product of the file, in file
+// order, or none and an error: *RowErrors for problems in the content, an
+// ETOOLARGE *clienteling.Error for a file over MaxBytes.
+func Catalog(r io.Reader, format Format) ([]*clienteling.Product, error) {
+	return load(r, format, &catalogKind)
+}
+
+// Associates reads associates, normalized (a missing status is "active") and
+// validated. A userid may appear once, compared without regard to case as
+// WeCom compares them. The result is all of them or none, as for Catalog.
+func Associates(r io.Reader, format Format) ([]*clienteling.Associate, error) {
+	return load(r, format, &associatesKind)
+}
+
+// Customers reads new customers, normalized (default tier and language) and
+// validated. Each needs a channel identity or a unionid; an identity or a
+// unionid may appear once in the file. Ids are Salon's to give, so a JSON row
+// with an "id" is refused. The result is all of them or none, as for Catalog.
+func Customers(r io.Reader, format Format) ([]*clienteling.Customer, error) {
+	return load(r, format, &customersKind)
+}
+
+// kind is what the shared machinery needs to know about one type of import.
+type kind[T any] struct {
+	columns  []string                                // every CSV column it understands
+	required []string                                // CSV columns that must be present
+	fromCSV  func(c *cells) *T                       // build a value from one CSV row
+	check    func(t *T, f Format) *clienteling.Error // normalize and validate one value
+	keys     func(t *T, f Format) []uniqueKey        // non-empty values that must be unique in a file
+}
+
+// uniqueKey is one value that may occur once in a file, and the field that
+// names it in the file's format.
+type uniqueKey struct {
+	field string
+	value string
+}
+
+// batch accumulates the accepted values of one file and its problems.
+type batch[T any] struct {
+	kind   *kind[T]
+	format Format
+	out    []*T
+	seen   map[string]int // unique key -> row where it first occurred
+	errs   collector
+}
+
+// accept checks a parsed value and keeps it, or records why not. The unique
+// keys of a rejected row still count, so that a later row repeating one is
+// reported in the same pass rather than after the first row is fixed.
+func (b *batch[T]) accept(row int, t *T) {
+	err := b.kind.check(t, b.format)
+	ok := err == nil
+	if !ok {
+		b.errs.addErr(row, err)
+	}
+	for _, k := range b.kind.keys(t, b.format) {
+		if first, dup := b.seen[k.value]; !dup {
+			b.seen[k.value] = row
+		} else if ok {
+			b.errs.add(row, k.field, fmt.Sprintf("duplicates row %d", first))
+			ok = false
+		}
+	}
+	if ok {
+		b.out = append(b.out, t)
+	}
+}
+
+// load reads a whole file, parses it in its format and checks every row.
+func load[T any](r io.Reader, format Format, k *kind[T]) ([]*T, error) {
+	if format != CSV && format != JSON {
+		return nil, clienteling.FieldError("format", "must be csv or json")
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read import file: %w", err)
+	}
+	if len(data) > MaxBytes {
+		return nil, clienteling.Errorf(clienteling.ETOOLARGE, "the file is over %d MiB: split it", MaxBytes>>20)
+	}
+	// Spreadsheet programs start UTF-8 files with a byte-order mark.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	b := &batch[T]{kind: k, format: format, out: []*T{}, seen: map[string]int{}}
+	if format == CSV {
+		readCSV(data, b)
+	} else {
+		readJSON(data, b)
+	}
+	if err := b.errs.err(); err != nil {
+		return nil, err
+	}
+	return b.out, nil
+}
+
+// validationError turns clienteling.Validate's result into a *clienteling.Error.
+func validationError(err error) *clienteling.Error {
+	if err == nil {
+		return nil
+	}
+	if de, ok := err.(*clienteling.Error); ok {
+		return de
+	}
+	return &clienteling.Error{Code: clienteling.EINVALID, Message: "is invalid"}
+}

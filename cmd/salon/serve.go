@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/salonhq/salon/bot/wxclient"
+	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/api"
+	"github.com/salonhq/salon/clienteling/natsbus"
+	"github.com/salonhq/salon/store"
+)
+
+// ShutdownTimeout bounds a graceful stop: in-flight requests, NATS drain,
+// database close.
+const ShutdownTimeout = 10 * time.Second
+
+// Main is a running `salon serve`. Tests start it on port 0 in a temporary
+// directory and talk to it over real HTTP.
+type Main struct {
+	Config Config
+	Stdout io.Writer // where the generated admin token is printed, once
+	Log    *slog.Logger
+
+	DB       *store.DB
+	Bus      *natsbus.Bus
+	Service  *clienteling.Service
+	Registry *prometheus.Registry
+
+	listener net.Listener
+	server   *http.Server
+	served   chan error
+	sandbox  *sandbox
+
+	generatedAdmin string // for tests: the token printed at first start
+}
+
+// Run opens everything and starts serving; it returns once the listener is
+// bound. Close stops it.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	if m.Log == nil {
+		m.Log = slog.New(slog.DiscardHandler)
+	}
+	if m.Stdout == nil {
+		m.Stdout = io.Discard
+	}
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	m.DB, err = store.Open(m.Config.DBPath(), store.Options{})
+	if err != nil {
+		return err
+	}
+	m.Service = clienteling.NewService(m.DB, clienteling.SystemClock{})
+	if err := m.bootstrapAdmin(ctx); err != nil {
+		return err
+	}
+
+	m.Registry = newRegistry()
+	mux := http.NewServeMux()
+
+	wx := wxclient.Config{OABase: m.Config.WeChatAPI, WeComBase: m.Config.WeComAPI, PayBase: m.Config.PayAPI}
+	if m.Config.SandboxMode() {
+		m.sandbox, err = startSandbox(ctx, m, mux)
+		if err != nil {
+			return err
+		}
+		wx.OABase, wx.WeComBase, wx.PayBase = m.sandbox.apiBase, m.sandbox.apiBase, m.sandbox.apiBase
+	}
+	if _, err := wxclient.Install(wx); err != nil {
+		return fmt.Errorf("outbound client: %w", err)
+	}
+
+	m.Bus, err = natsbus.Open(ctx, natsbus.Config{URLs: m.Config.NATSURL, StoreDir: m.Config.NATSDir(),
+		ListenAddr: m.Config.NATSAddr, Name: "salon"}, m.Log)
+	if err != nil {
+		return err
+	}
+
+	api.New(m.Service, m.DB, m.Log).Register(mux)
+	registerOps(mux, m.Registry, []readiness{
+		{"database", m.DB.Ping},
+		{"nats", m.Bus.Ready},
+	})
+	handler := newHTTPMetrics(m.Registry).instrument(mux)
+
+	m.listener, err = net.Listen("tcp", m.Config.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("SALON_HTTP_ADDR: %w", err)
+	}
+	m.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute, // backups stream for a while
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(m.listener) }()
+
+	mode := "production"
+	if m.Config.SandboxMode() {
+		mode = "sandbox"
+	}
+	m.Log.Info("salon serving", "mode", mode, "url", m.URL(), "data_dir", m.Config.DataDir, "nats", natsMode(m.Config))
+	if m.sandbox != nil {
+		m.Log.Info("SANDBOX MODE: no WeChat credentials are set, so a built-in simulator stands in for WeChat; nothing reaches real clients",
+			"chat", m.URL()+"/sandbox", "console", m.URL()+"/", "api", m.URL()+"/api/v1/")
+	}
+	return nil
+}
+
+func natsMode(c Config) string {
+	if c.NATSURL != "" {
+		return "external"
+	}
+	if c.NATSAddr != "" {
+		return "embedded, listening on " + c.NATSAddr
+	}
+	return "embedded, in-process"
+}
+
+// URL is the base URL the server answers on.
+func (m *Main) URL() string {
+	if m.listener == nil {
+		return ""
+	}
+	return "http://" + m.listener.Addr().String()
+}
+
+// PublicURL is the base of links sent to customers.
+func (m *Main) PublicURL() string {
+	if m.Config.PublicURL != "" {
+		return m.Config.PublicURL
+	}
+	return m.URL()
+}
+
+// Close stops accepting requests, lets in-flight ones finish, drains NATS
+// and closes the database, within ShutdownTimeout.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if m.server != nil {
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.server = nil
+	}
+	if m.sandbox != nil {
+		m.sandbox.close()
+		m.sandbox = nil
+	}
+	if m.Bus != nil {
+		m.Bus.Close()
+		m.Bus = nil
+	}
+	if m.DB != nil {
+		if err := m.DB.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		m.DB = nil
+	}
+	return errors.Join(errs...)
+}
+
+// bootstrapAdmin makes sure an admin token exists: the configured one, the
+// stored one, or a new one printed once. Only its hash is kept.
+func (m *Main) bootstrapAdmin(ctx context.Context) error {
+	if m.Config.AdminToken != "" {
+		return m.DB.SetAdminTokenHash(ctx, clienteling.HashSecret(m.Config.AdminToken))
+	}
+	if _, err := m.DB.AdminTokenHash(ctx); err == nil {
+		return nil
+	} else if clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+		return err
+	}
+	secret, hash := clienteling.NewSecret()
+	if err := m.DB.SetAdminTokenHash(ctx, hash); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "\nAdmin token (shown once, stored only as a hash; keep it safe):\n\n    %s\n\n", secret)
+	m.generatedAdmin = secret
+	return nil
+}

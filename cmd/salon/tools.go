@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/importer"
+	"github.com/salonhq/salon/store"
+)
+
+// dataDirFlag binds --data-dir with SALON_DATA_DIR as its default.
+func dataDirFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	def := "./data"
+	if v := getenv("SALON_DATA_DIR"); v != "" {
+		def = v
+	}
+	return fs.String("data-dir", def, "directory of salon.db (env SALON_DATA_DIR)")
+}
+
+// openOffline opens the database for a command that works on the file
+// directly, with a message that says what to do when serve holds it.
+func openOffline(dataDir string) (*store.DB, error) {
+	db, err := store.Open(filepath.Join(dataDir, store.FileName), store.Options{LockTimeout: 2 * time.Second})
+	if clienteling.ErrorCode(err) == clienteling.EINUSE {
+		return nil, fmt.Errorf("%s is in use by a running salon serve: stop it first", filepath.Join(dataDir, store.FileName))
+	}
+	return db, err
+}
+
+func cmdImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("import", "salon import catalog|associates|customers FILE\n\n"+
+		"Imports a CSV or JSON file (by extension). Every row is checked before anything is\n"+
+		"written; one bad row rejects the whole file, with each error naming its row and field.", stderr)
+	dataDir := dataDirFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return &exitError{2, errors.New("import needs a kind and a file")}
+	}
+	kind, path := fs.Arg(0), fs.Arg(1)
+	format, err := importer.FormatOf(path)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+
+	var write func(*clienteling.Service) error
+	var n int
+	switch kind {
+	case "catalog":
+		ps, err := importer.Catalog(f, format)
+		if err != nil {
+			return rowErrors(stderr, err)
+		}
+		n, write = len(ps), func(s *clienteling.Service) error { return s.PutProducts(systemCtx(ctx), ps...) }
+	case "associates":
+		as, err := importer.Associates(f, format)
+		if err != nil {
+			return rowErrors(stderr, err)
+		}
+		n, write = len(as), func(s *clienteling.Service) error { return s.CreateAssociates(systemCtx(ctx), as...) }
+	case "customers":
+		cs, err := importer.Customers(f, format)
+		if err != nil {
+			return rowErrors(stderr, err)
+		}
+		n, write = len(cs), func(s *clienteling.Service) error { return s.ImportCustomers(systemCtx(ctx), cs...) }
+	default:
+		return &exitError{2, fmt.Errorf("unknown import kind %q: catalog, associates or customers", kind)}
+	}
+	db, err := openOffline(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := write(clienteling.NewService(db, nil)); err != nil {
+		return fmt.Errorf("nothing imported: %w", err)
+	}
+	fmt.Fprintf(stdout, "imported %d %s from %s\n", n, kind, filepath.Base(path))
+	return nil
+}
+
+// rowErrors prints every rejected row and fails with status 1.
+func rowErrors(stderr io.Writer, err error) error {
+	fmt.Fprintln(stderr, err)
+	return &exitError{1, errors.New("nothing imported: the file has rejected rows")}
+}
+
+func systemCtx(ctx context.Context) context.Context {
+	return clienteling.WithPrincipal(ctx, clienteling.System)
+}
+
+func cmdBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("backup", "salon backup [flags] FILE\n\n"+
+		"Writes a consistent copy of the database to FILE. When salon serve runs on the data\n"+
+		"dir, the copy is taken through its API (admin token needed); otherwise from the file.", stderr)
+	dataDir := dataDirFlag(fs, getenv)
+	addr := getenv("SALON_HTTP_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	serverURL := fs.String("url", "http://"+addr, "URL of the running server (default from SALON_HTTP_ADDR)")
+	token := fs.String("token", "", "admin bearer token for the running server (env SALON_ADMIN_TOKEN)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return &exitError{2, errors.New("backup needs a file")}
+	}
+	out := fs.Arg(0)
+	if *token == "" {
+		*token = getenv("SALON_ADMIN_TOKEN")
+	}
+	db, err := store.Open(filepath.Join(*dataDir, store.FileName), store.Options{LockTimeout: 500 * time.Millisecond})
+	if err == nil {
+		defer db.Close()
+		n, err := db.BackupFile(out)
+		if err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		fmt.Fprintf(stdout, "backup of %d bytes written to %s\n", n, out)
+		return nil
+	}
+	if clienteling.ErrorCode(err) != clienteling.EINUSE {
+		return err
+	}
+	if *token == "" {
+		return errors.New("salon serve holds the database: pass --token (or SALON_ADMIN_TOKEN) to back up through its API")
+	}
+	n, err := backupOverHTTP(ctx, strings.TrimRight(*serverURL, "/"), *token, out)
+	if err != nil {
+		return fmt.Errorf("backup through %s: %w", *serverURL, err)
+	}
+	fmt.Fprintf(stdout, "backup of %d bytes written to %s (from the running server)\n", n, out)
+	return nil
+}
+
+// backupOverHTTP streams the running server's backup into a temporary file
+// and renames it into place only when complete.
+func backupOverHTTP(ctx context.Context, base, token, out string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/admin/backup", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Message string } `json:"error"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e)
+		return 0, fmt.Errorf("server answered %s: %s", resp.Status, e.Error.Message)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".salon-backup-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name())
+	n, err := io.Copy(tmp, resp.Body)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	// A copy cut short would fail bbolt's check: verify before keeping it.
+	check, err := store.Open(tmp.Name(), store.Options{})
+	if err != nil {
+		return 0, fmt.Errorf("received copy does not open: %w", err)
+	}
+	err = check.Check()
+	check.Close()
+	if err != nil {
+		return 0, fmt.Errorf("received copy is inconsistent: %w", err)
+	}
+	return n, os.Rename(tmp.Name(), out)
+}
+
+// customerArg parses "customer ID" for export and erase.
+func customerArg(fs *flag.FlagSet) (clienteling.CustomerID, error) {
+	if fs.NArg() != 2 || fs.Arg(0) != "customer" {
+		fs.Usage()
+		return "", &exitError{2, errors.New("expected: customer ID")}
+	}
+	id := fs.Arg(1)
+	if !clienteling.ValidID(id) {
+		return "", fmt.Errorf("%q is not a customer id", id)
+	}
+	return clienteling.CustomerID(id), nil
+}
+
+func cmdExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("export", "salon export customer ID\n\nPrints everything Salon holds on one client as JSON (a data subject access request).", stderr)
+	dataDir := dataDirFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	id, err := customerArg(fs)
+	if err != nil {
+		return err
+	}
+	db, err := openOffline(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := db.FindCustomerByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	var messages []*clienteling.Message
+	cursor := ""
+	for {
+		page, next, err := db.Messages(ctx, id, clienteling.MessagePage{Limit: clienteling.MaxPageSize, Before: cursor})
+		if err != nil {
+			return err
+		}
+		messages = append(messages, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"customer": c, "messages": messages, "exported_at": time.Now().UTC()})
+}
+
+func cmdErase(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("erase", "salon erase customer ID\n\nErases a client: profile, identities, preferences and history, in one transaction.", stderr)
+	dataDir := dataDirFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	id, err := customerArg(fs)
+	if err != nil {
+		return err
+	}
+	db, err := openOffline(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.DeleteCustomer(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "customer %s erased\n", id)
+	return nil
+}

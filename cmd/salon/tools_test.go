@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/store"
+)
+
+func runSalon(t *testing.T, env map[string]string, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, func(k string) string { return env[k] }, nil, &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+func TestImportAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SALON_DATA_DIR": dir}
+	good := filepath.Join(t.TempDir(), "catalog.csv")
+	bad := filepath.Join(t.TempDir(), "catalog2.csv")
+	header := "sku,title_zh,title_en,description_zh,description_en,category,price,currency,sizes,images,min_tier,stock\n"
+	if err := os.WriteFile(good, []byte(header+"BAG-1,手袋,Bag,,,bags,2890000,CNY,,,,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(header+"BAG-2,手袋,Bag,,,bags,100,CNY,,,,\nBAG-3,鞋,Shoe,,,shoes,0,CNY,,,,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	_, stderr, err := runSalon(t, env, "import", "catalog", bad)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(stderr, "row 3: price.amount: must be > 0") {
+		t.Fatalf("bad file: got %v and %q, want exit 1 naming row 3", err, stderr)
+	}
+	out, _, err := runSalon(t, env, "import", "catalog", good)
+	if err != nil || !strings.Contains(out, "imported 1 catalog") {
+		t.Fatalf("good file: %v %q", err, out)
+	}
+
+	db, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ps, err := db.FindProducts(context.Background(), clienteling.ProductFilter{})
+	if err != nil || len(ps) != 1 || ps[0].SKU != "BAG-1" {
+		t.Fatalf("got %v (%v), want only BAG-1: the bad file must write nothing", ps, err)
+	}
+}
+
+func TestBackupWhileServing(t *testing.T) {
+	m := MustRunMain(t)
+	out := filepath.Join(t.TempDir(), "copy.db")
+	env := map[string]string{"SALON_DATA_DIR": m.Config.DataDir}
+
+	if _, _, err := runSalon(t, env, "backup", "--url", m.URL(), out); err == nil || !strings.Contains(err.Error(), "--token") {
+		t.Fatalf("without a token: got %v, want advice to pass --token", err)
+	}
+	if _, _, err := runSalon(t, env, "backup", "--url", m.URL(), "--token", "slt_wrong", out); err == nil {
+		t.Fatal("a wrong token was accepted")
+	}
+	stdout, _, err := runSalon(t, env, "backup", "--url", m.URL(), "--token", testAdminToken, out)
+	if err != nil || !strings.Contains(stdout, "from the running server") {
+		t.Fatalf("backup: %v %q", err, stdout)
+	}
+	copyDB, err := store.Open(out, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	if err := copyDB.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if ps, _ := copyDB.FindProducts(context.Background(), clienteling.ProductFilter{}); len(ps) != 30 {
+		t.Fatalf("backup holds %d products, want the 30 demo ones", len(ps))
+	}
+}
+
+func TestBackupOfflineExportErase(t *testing.T) {
+	m := MustRunMain(t)
+	dir := m.Config.DataDir
+	cs, err := m.DB.FindCustomers(context.Background(), clienteling.CustomerFilter{Limit: 1})
+	if err != nil || len(cs) != 1 {
+		t.Fatal(err)
+	}
+	id := string(cs[0].ID)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SALON_DATA_DIR": dir}
+	out := filepath.Join(t.TempDir(), "offline.db")
+	if stdout, _, err := runSalon(t, env, "backup", out); err != nil || !strings.Contains(stdout, "written to") {
+		t.Fatalf("offline backup: %v %q", err, stdout)
+	}
+	stdout, _, err := runSalon(t, env, "export", "customer", id)
+	if err != nil || !strings.Contains(stdout, `"messages"`) || !strings.Contains(stdout, id) {
+		t.Fatalf("export: %v %q", err, stdout)
+	}
+	if _, _, err := runSalon(t, env, "erase", "customer", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runSalon(t, env, "export", "customer", id); clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+		t.Fatalf("after erase: got %v, want not found", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, err := runSalon(t, nil, "version")
+	if err != nil || !strings.HasPrefix(out, "salon ") || !strings.Contains(out, "go1.") {
+		t.Fatalf("got %q, %v", out, err)
+	}
+}
