@@ -159,6 +159,11 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+	// 1 -> 2: the outbox.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketOutbox)
+		return err
+	},
 }
 
 // SchemaVersion is the version this build writes.

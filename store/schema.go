@@ -37,6 +37,9 @@ var (
 	bucketProducts = []byte("products")
 	// bucketTokens: sha256 of the secret (32 bytes) -> tokenRecord.
 	bucketTokens = []byte("tokens")
+	// bucketOutbox: sequence (8 bytes, big-endian) -> outboxRecord. Events
+	// wait here, in commit order, until the relay has them acknowledged.
+	bucketOutbox = []byte("outbox")
 )
 
 // allBuckets is every bucket of the current schema, in creation order.
@@ -44,6 +47,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketBoutiques, bucketAssociates, bucketCustomers,
 	bucketIdentityIndex, bucketUnionIndex, bucketAdvisorIndex, bucketBoutiqueIndex,
 	bucketMessages, bucketMessageIndex, bucketDedupe, bucketProducts, bucketTokens,
+	bucketOutbox,
 }
 
 // Keys of bucketMeta.

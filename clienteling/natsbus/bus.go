@@ -139,6 +139,19 @@ func (b *Bus) EnsureStreams(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create stream %s: %w", EventsStream, err)
 	}
+	// Notifications are for people online now; the stream exists so that
+	// the relay gets an acknowledgement (and deduplication) for them too.
+	_, err = b.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        NotifyStream,
+		Description: "Salon notifications to associates and boutiques",
+		Subjects:    []string{"salon.notify.>"},
+		Storage:     jetstream.FileStorage,
+		MaxAge:      24 * time.Hour,
+		Duplicates:  EventsDuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("create stream %s: %w", NotifyStream, err)
+	}
 	return nil
 }
 

@@ -19,6 +19,10 @@ const (
 // EventsStream is the JetStream stream of domain events.
 const EventsStream = "SALON_EVENTS"
 
+// NotifyStream captures the notification subjects, so that publishing them
+// is acknowledged and deduplicated like events.
+const NotifyStream = "SALON_NOTIFY"
+
 // Token checks that s can stand as one subject token: no separators or
 // wildcards, no spaces, not empty.
 func Token(s string) error {

@@ -1,0 +1,76 @@
+package clienteling
+
+import (
+	"context"
+	"time"
+)
+
+// Inbound is what a channel delivered from a client: who (by channel
+// identity), what, and the key that recognises a redelivery of it.
+type Inbound struct {
+	Identity  Identity
+	UnionID   UnionID
+	Message   Message // Customer, ID and Status are set on receipt
+	DedupeKey string  // required: WeChat retries, and a retry must store nothing
+}
+
+// Receipt says what receiving an Inbound did.
+type Receipt struct {
+	Customer    *Customer
+	Message     *Message
+	Duplicate   bool // the delivery was seen before: nothing was written
+	NewCustomer bool // the first message of this person on this channel
+}
+
+// Event is a change announced to associates and integrations. It is written
+// to the outbox in the transaction of the change it announces, and relayed
+// to NATS afterwards, so that it is never lost and never announces a change
+// that did not happen.
+type Event struct {
+	ID      string    `json:"id"`
+	Type    string    `json:"type"`
+	Subject string    `json:"-"` // NATS subject it goes to
+	At      time.Time `json:"at"`
+	Data    any       `json:"data,omitempty"`
+}
+
+// Event types of the contract.
+const (
+	EventMessageReceived = "message.received"
+	EventMessageSent     = "message.sent"
+	EventCustomerCreated = "customer.created"
+)
+
+// EventSchemaVersion is the "v" of every event payload.
+const EventSchemaVersion = 1
+
+// Announcer decides which events announce a receipt; the store writes them
+// with it. It must not do I/O: it runs inside the transaction.
+type Announcer func(r *Receipt) []Event
+
+// InboxStore takes in what clients send.
+type InboxStore interface {
+	// Receive stores an inbound message in one durable transaction: the
+	// customer (found by identity, created if new), the message, its dedupe
+	// key, and the events announce returns. A known DedupeKey writes nothing
+	// and returns the first receipt's customer and message with Duplicate
+	// set. EUNAVAILABLE when storage cannot commit.
+	Receive(ctx context.Context, in *Inbound, announce Announcer) (*Receipt, error)
+}
+
+// OutboxEntry is an event waiting to be relayed, with its encoded payload.
+type OutboxEntry struct {
+	Key     uint64
+	ID      string
+	Subject string
+	Payload []byte
+}
+
+// OutboxStore hands events to the relay.
+type OutboxStore interface {
+	// PendingEvents returns up to limit events in the order they were
+	// committed.
+	PendingEvents(ctx context.Context, limit int) ([]OutboxEntry, error)
+	// AckEvents removes relayed events.
+	AckEvents(ctx context.Context, keys []uint64) error
+}

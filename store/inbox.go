@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/salonhq/salon/clienteling"
+)
+
+// outboxRecord is an event as the relay will publish it.
+type outboxRecord struct {
+	V       int             `json:"v"`
+	ID      string          `json:"id"`
+	Subject string          `json:"subject"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// eventPayload is the JSON an event carries on NATS: the contract asks for
+// v, id, type and at.
+type eventPayload struct {
+	V    int    `json:"v"`
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	At   string `json:"at"`
+	Data any    `json:"data,omitempty"`
+}
+
+// Receive implements clienteling.InboxStore. It shares commits with
+// concurrent callers, so a burst of callbacks costs one fsync per round.
+func (db *DB) Receive(ctx context.Context, in *clienteling.Inbound, announce clienteling.Announcer) (*clienteling.Receipt, error) {
+	if in.DedupeKey == "" {
+		return nil, clienteling.FieldError("dedupe_key", "is required")
+	}
+	if err := clienteling.Validate(&in.Identity); err != nil {
+		return nil, err
+	}
+	now := db.now().UTC()
+	msgID := clienteling.MessageID(clienteling.NewID())
+	newCustomerID := clienteling.CustomerID(clienteling.NewID())
+	var receipt *clienteling.Receipt
+	err := db.batch("receive", func(tx *bolt.Tx) error {
+		// May run twice: build everything afresh from the same inputs.
+		var err error
+		receipt, err = receive(tx, in, msgID, newCustomerID, now, announce)
+		return err
+	})
+	return receipt, err
+}
+
+// receive does Receive's work inside tx.
+func receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, newID clienteling.CustomerID, now time.Time, announce clienteling.Announcer) (*clienteling.Receipt, error) {
+	r := &clienteling.Receipt{}
+	if first := tx.Bucket(bucketDedupe).Get([]byte(in.DedupeKey)); first != nil {
+		key := tx.Bucket(bucketMessageIndex).Get(first)
+		if key == nil {
+			// The client was erased since: the delivery is still a duplicate.
+			return &clienteling.Receipt{Duplicate: true}, nil
+		}
+		m, err := decodeMessage(key, tx.Bucket(bucketMessages).Get(key))
+		if err != nil {
+			return nil, err
+		}
+		c, err := findCustomer(tx, []byte(m.Customer))
+		if err != nil {
+			return nil, err
+		}
+		return &clienteling.Receipt{Customer: c, Message: m, Duplicate: true}, nil
+	}
+	c, err := customerOf(tx, in, newID, now)
+	if err != nil {
+		return nil, err
+	}
+	r.Customer, r.NewCustomer = c, c.ID == newID
+	m := in.Message
+	m.ID, m.Customer, m.DedupeKey = msgID, c.ID, in.DedupeKey
+	m.Direction, m.Author, m.Status = clienteling.DirectionIn, clienteling.AuthorClient, clienteling.StatusReceived
+	if m.Channel == "" {
+		m.Channel = in.Identity.Channel
+	}
+	if m.At.IsZero() {
+		m.At = now
+	}
+	m.At = m.At.UTC()
+	if err := clienteling.Validate(&m); err != nil {
+		return nil, err
+	}
+	if _, err := appendMessage(tx, &m); err != nil {
+		return nil, err
+	}
+	r.Message = &m
+	if announce != nil {
+		if err := writeEvents(tx, announce(r), now); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// customerOf finds the sender by identity, then by unionid (adding the new
+// identity to that person), or creates them.
+func customerOf(tx *bolt.Tx, in *clienteling.Inbound, newID clienteling.CustomerID, now time.Time) (*clienteling.Customer, error) {
+	if id := tx.Bucket(bucketIdentityIndex).Get(identityKey(in.Identity)); id != nil {
+		return findCustomer(tx, id)
+	}
+	if in.UnionID != "" {
+		if id := tx.Bucket(bucketUnionIndex).Get([]byte(in.UnionID)); id != nil {
+			return updateCustomer(tx, clienteling.CustomerID(id), now, func(c *clienteling.Customer) error {
+				c.Identities = append(c.Identities, in.Identity)
+				return nil
+			})
+		}
+	}
+	c := &clienteling.Customer{ID: newID, Identities: []clienteling.Identity{in.Identity}, UnionID: in.UnionID,
+		CreatedAt: now, UpdatedAt: now}
+	c.Normalize()
+	return c, createCustomer(tx, c)
+}
+
+// writeEvents adds events to the outbox in tx.
+func writeEvents(tx *bolt.Tx, events []clienteling.Event, now time.Time) error {
+	out := tx.Bucket(bucketOutbox)
+	for _, e := range events {
+		if e.ID == "" {
+			e.ID = clienteling.NewID()
+		}
+		if e.At.IsZero() {
+			e.At = now
+		}
+		payload, err := json.Marshal(eventPayload{V: clienteling.EventSchemaVersion, ID: e.ID, Type: e.Type,
+			At: e.At.UTC().Format(time.RFC3339Nano), Data: e.Data})
+		if err != nil {
+			return err
+		}
+		seq, err := out.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := put(tx, bucketOutbox, u64(seq), &outboxRecord{V: 1, ID: e.ID, Subject: e.Subject, Payload: payload}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PendingEvents implements clienteling.OutboxStore.
+func (db *DB) PendingEvents(ctx context.Context, limit int) ([]clienteling.OutboxEntry, error) {
+	var out []clienteling.OutboxEntry
+	err := db.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+			var r outboxRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, clienteling.OutboxEntry{Key: binary.BigEndian.Uint64(k), ID: r.ID, Subject: r.Subject,
+				Payload: append([]byte(nil), r.Payload...)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AckEvents implements clienteling.OutboxStore.
+func (db *DB) AckEvents(ctx context.Context, keys []uint64) error {
+	return db.batch("ack events", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		for _, k := range keys {
+			if err := b.Delete(u64(k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
