@@ -200,8 +200,8 @@ func (db *DB) update(op string, fn func(tx *bolt.Tx) error) error {
 // batch is update through the group committer: concurrent callers share one
 // fsync. fn may run more than once and must be idempotent. We do not use
 // bbolt's Batch: its timer makes a lone writer wait MaxBatchDelay for nobody.
-func (db *DB) batch(op string, fn func(tx *bolt.Tx) error) error {
-	return wrapWrite(op, db.group.do(fn))
+func (db *DB) batch(ctx context.Context, op string, fn func(tx *bolt.Tx) error) error {
+	return wrapWrite(op, db.group.do(ctx, fn))
 }
 
 func wrapWrite(op string, err error) error {

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/salonhq/salon/clienteling"
 )
 
 // groupCommitter runs write functions from many goroutines in shared
@@ -32,7 +35,10 @@ var errSkipped = errors.New("skipped")
 // do runs fn in a shared transaction and returns after it is durable. Like
 // bbolt's Batch, fn may run more than once (when another call in its round
 // fails) and must be idempotent.
-func (g *groupCommitter) do(fn func(*bolt.Tx) error) error {
+//
+// If ctx ends first, do returns its error at once; the write may still
+// commit, which is why callers that retry use dedupe keys.
+func (g *groupCommitter) do(ctx context.Context, fn func(*bolt.Tx) error) error {
 	call := &groupCall{fn: fn, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.pending = append(g.pending, call)
@@ -41,7 +47,12 @@ func (g *groupCommitter) do(fn func(*bolt.Tx) error) error {
 		go g.loop()
 	}
 	g.mu.Unlock()
-	return <-call.done
+	select {
+	case err := <-call.done:
+		return err
+	case <-ctx.Done():
+		return &clienteling.Error{Code: clienteling.EUNAVAILABLE, Message: "storage did not commit in time", Err: ctx.Err()}
+	}
 }
 
 // loop commits rounds until nothing is pending.

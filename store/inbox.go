@@ -42,7 +42,7 @@ func (db *DB) Receive(ctx context.Context, in *clienteling.Inbound, announce cli
 	msgID := clienteling.MessageID(clienteling.NewID())
 	newCustomerID := clienteling.CustomerID(clienteling.NewID())
 	var receipt *clienteling.Receipt
-	err := db.batch("receive", func(tx *bolt.Tx) error {
+	err := db.batch(ctx, "receive", func(tx *bolt.Tx) error {
 		// May run twice: build everything afresh from the same inputs.
 		var err error
 		receipt, err = receive(tx, in, msgID, newCustomerID, now, announce)
@@ -166,7 +166,7 @@ func (db *DB) PendingEvents(ctx context.Context, limit int) ([]clienteling.Outbo
 
 // AckEvents implements clienteling.OutboxStore.
 func (db *DB) AckEvents(ctx context.Context, keys []uint64) error {
-	return db.batch("ack events", func(tx *bolt.Tx) error {
+	return db.batch(ctx, "ack events", func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOutbox)
 		for _, k := range keys {
 			if err := b.Delete(u64(k)); err != nil {

@@ -28,7 +28,7 @@ func (db *DB) AppendMessage(ctx context.Context, m *clienteling.Message) (bool, 
 	}
 	id := m.ID
 	var dup bool
-	err := db.batch("append message", func(tx *bolt.Tx) error {
+	err := db.batch(ctx, "append message", func(tx *bolt.Tx) error {
 		// Batch may run this twice: start from the same state each time.
 		dup, m.ID = false, id
 		var err error

@@ -35,10 +35,13 @@ type Main struct {
 	Service  *clienteling.Service
 	Registry *prometheus.Registry
 
-	listener net.Listener
-	server   *http.Server
-	served   chan error
-	sandbox  *sandbox
+	relay     *natsbus.Relay
+	stopRelay context.CancelFunc
+	relayDone chan struct{}
+	listener  net.Listener
+	server    *http.Server
+	served    chan error
+	sandbox   *sandbox
 
 	generatedAdmin string // for tests: the token printed at first start
 }
@@ -90,6 +93,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
+	m.relay = natsbus.NewRelay(m.DB, m.Bus.JS, m.Log)
+	relayCtx, stopRelay := context.WithCancel(context.Background())
+	m.stopRelay, m.relayDone = stopRelay, make(chan struct{})
+	go func() { defer close(m.relayDone); m.relay.Run(relayCtx) }()
+
+	if err := m.registerCallbacks(mux); err != nil {
+		return err
+	}
 	api.New(m.Service, m.DB, m.Log).Register(mux)
 	registerOps(mux, m.Registry, []readiness{
 		{"database", m.DB.Ping},
@@ -165,6 +176,11 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	if m.stopRelay != nil {
+		m.stopRelay()
+		<-m.relayDone
+		m.stopRelay = nil
 	}
 	if m.sandbox != nil {
 		m.sandbox.close()

@@ -1,0 +1,186 @@
+package ingress
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/salonhq/salon/bot/callback"
+	"github.com/salonhq/salon/clienteling"
+)
+
+// Verifier is one endpoint's verifier and parser: *callback.OA and the
+// WeCom ones.
+type Verifier interface {
+	Endpoint() callback.Endpoint
+	URLCheck(r *http.Request) (string, error)
+	Parse(r *http.Request) (*callback.Inbound, error)
+}
+
+// Ingress turns verified callbacks into durable inbound messages.
+type Ingress struct {
+	inbox    clienteling.InboxStore
+	announce clienteling.Announcer
+	wake     func()
+	log      *slog.Logger
+
+	rejected *prometheus.CounterVec
+	received *prometheus.CounterVec
+	commit   prometheus.Histogram
+}
+
+// New returns an Ingress that stores into inbox, announces with announce,
+// and calls wake after each commit (to start the outbox relay at once).
+func New(inbox clienteling.InboxStore, announce clienteling.Announcer, wake func(), log *slog.Logger, reg prometheus.Registerer) *Ingress {
+	g := &Ingress{inbox: inbox, announce: announce, wake: wake, log: log,
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "salon_callback_rejected_total", Help: "WeChat callbacks refused, by endpoint and reason.",
+		}, []string{"endpoint", "reason"}),
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "salon_callback_received_total", Help: "WeChat callbacks acknowledged, by endpoint and outcome (stored, duplicate).",
+		}, []string{"endpoint", "outcome"}),
+		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "salon_callback_commit_seconds", Help: "Time from a verified callback to its durable commit.",
+			Buckets: []float64{.0002, .0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
+	}
+	if wake == nil {
+		g.wake = func() {}
+	}
+	reg.MustRegister(g.rejected, g.received, g.commit)
+	return g
+}
+
+// CommitTimeout bounds the wait for the store, so that WeChat gets an
+// answer (503, then its retry) well within its 5 s patience.
+const CommitTimeout = 3 * time.Second
+
+// Handler serves one callback endpoint.
+func (g *Ingress) Handler(v Verifier) http.Handler {
+	ep := string(v.Endpoint())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet:
+			echo, err := v.URLCheck(r)
+			if err != nil {
+				g.refuse(w, r, ep, err)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, echo)
+		case http.MethodPost:
+			in, err := v.Parse(r)
+			if err != nil {
+				g.refuse(w, r, ep, err)
+				return
+			}
+			g.store(w, r, ep, in)
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		}
+	})
+}
+
+// refuse answers a rejected callback and counts it. The log line names the
+// endpoint and reason only: a forged body may still hold someone's data.
+func (g *Ingress) refuse(w http.ResponseWriter, r *http.Request, ep string, err error) {
+	status, reason := callback.Status(err), callback.Reason(err)
+	g.rejected.WithLabelValues(ep, reason).Inc()
+	g.log.WarnContext(r.Context(), "callback refused", "endpoint", ep, "reason", reason, "status", status)
+	http.Error(w, http.StatusText(status), status)
+}
+
+// store commits the callback and acknowledges it. WeChat waits at most 5 s
+// and then retries; the dedupe key makes the retry harmless.
+func (g *Ingress) store(w http.ResponseWriter, r *http.Request, ep string, in *callback.Inbound) {
+	msg, ok := inboundOf(in)
+	if !ok {
+		// Not from a client (an associate's app message, a 微信客服 sync
+		// notice): acknowledged here, handled by its own flow.
+		g.received.WithLabelValues(ep, "ignored").Inc()
+		_, _ = io.WriteString(w, callback.NoReply)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), CommitTimeout)
+	defer cancel()
+	start := time.Now()
+	receipt, err := g.inbox.Receive(ctx, msg, g.announce)
+	if err != nil {
+		code := clienteling.ErrorCode(err)
+		status := http.StatusServiceUnavailable
+		if code == clienteling.EINVALID {
+			status = http.StatusBadRequest
+		}
+		g.rejected.WithLabelValues(ep, "store_"+code).Inc()
+		g.log.ErrorContext(r.Context(), "callback not stored", "endpoint", ep, "inbound", in, "code", code, "err", err)
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	g.commit.Observe(time.Since(start).Seconds())
+	if receipt.Duplicate {
+		g.received.WithLabelValues(ep, "duplicate").Inc()
+	} else {
+		g.received.WithLabelValues(ep, "stored").Inc()
+		g.wake()
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, callback.NoReply)
+}
+
+// inboundOf maps a client's callback to the domain; ok is false for
+// callbacks that are not a client's message or event.
+func inboundOf(in *callback.Inbound) (*clienteling.Inbound, bool) {
+	var id clienteling.Identity
+	switch {
+	case in.Endpoint == callback.EndpointOA && in.OpenID != "":
+		id = clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: string(in.OpenID)}
+	case in.ExternalUserID != "":
+		id = clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: string(in.ExternalUserID)}
+	default:
+		return nil, false
+	}
+	m := clienteling.Message{Channel: id.Channel, WeChatID: in.MsgID, At: in.CreateTime}
+	switch in.MsgType {
+	case callback.MsgText:
+		m.Type, m.Text = clienteling.TypeText, in.Content
+	case callback.MsgImage:
+		m.Type, m.Media = clienteling.TypeImage, in.MediaID
+	case callback.MsgVoice:
+		m.Type, m.Media, m.Text = clienteling.TypeVoice, in.MediaID, in.Recognition
+	case callback.MsgVideo, callback.MsgShortVideo:
+		m.Type, m.Media = clienteling.TypeVideo, in.MediaID
+	case callback.MsgLocation:
+		m.Type, m.Text = clienteling.TypeLocation, fmt.Sprintf("%s (%.6f, %.6f)", in.Label, in.LocationX, in.LocationY)
+	case callback.MsgLink:
+		m.Type, m.Text, m.Media = clienteling.TypeLink, in.Title, in.URL
+	case callback.MsgMiniProgramPage:
+		m.Type, m.Text, m.Media = clienteling.TypeMiniProgram, in.Title, in.PagePath
+	case callback.MsgEvent:
+		m.Type, m.Text = clienteling.TypeEvent, strings.TrimSpace(in.Event+" "+in.ChangeType)
+	default:
+		m.Type, m.Text = clienteling.TypeEvent, "unsupported message type "+in.MsgType
+	}
+	m.Text = truncate(m.Text, 8000)
+	m.Media = truncate(m.Media, 1000)
+	return &clienteling.Inbound{Identity: id, Message: m, DedupeKey: in.DedupeKey()}, true
+}
+
+// truncate keeps s within n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
