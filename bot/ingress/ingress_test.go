@@ -29,16 +29,25 @@ const (
 
 var discard = slog.New(slog.DiscardHandler)
 
-// newServer serves /wechat/oa over real HTTP on loopback with db behind it.
-func newServer(tb testing.TB, db *store.DB, wake func()) (*httptest.Server, *wechattest.OA) {
-	tb.Helper()
+// newMux routes /wechat/oa to an ingress with db behind it.
+func newMux(db *store.DB, wake func()) (*http.ServeMux, error) {
 	v, err := callback.NewOA(callback.OAConfig{AppID: appID, Token: token, EncodingAESKey: aesKey})
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	g := ingress.New(db, clienteling.AnnounceReceived, wake, discard, prometheus.NewRegistry())
 	mux := http.NewServeMux()
 	mux.Handle("/wechat/oa", g.Handler(v))
+	return mux, nil
+}
+
+// newServer serves /wechat/oa over real HTTP on loopback with db behind it.
+func newServer(tb testing.TB, db *store.DB, wake func()) (*httptest.Server, *wechattest.OA) {
+	tb.Helper()
+	mux, err := newMux(db, wake)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	srv := httptest.NewServer(mux)
 	tb.Cleanup(srv.Close)
 	return srv, &wechattest.OA{AppID: appID, Token: token, EncodingAESKey: aesKey}
