@@ -42,7 +42,7 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		"Imports a CSV or JSON file (by extension). Every row is checked before anything is\n"+
 		"written; one bad row rejects the whole file, with each error naming its row and field.", stderr)
 	dataDir := dataDirFlag(fs, getenv)
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -117,7 +117,7 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	serverURL := fs.String("url", "http://"+addr, "URL of the running server (default from SALON_HTTP_ADDR)")
 	token := fs.String("token", "", "admin bearer token for the running server (env SALON_ADMIN_TOKEN)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -216,7 +216,7 @@ func customerArg(fs *flag.FlagSet) (clienteling.CustomerID, error) {
 func cmdExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", "salon export customer ID\n\nPrints everything Salon holds on one client as JSON (a data subject access request).", stderr)
 	dataDir := dataDirFlag(fs, getenv)
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
 	id, err := customerArg(fs)
@@ -253,7 +253,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 func cmdErase(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("erase", "salon erase customer ID\n\nErases a client: profile, identities, preferences and history, in one transaction.", stderr)
 	dataDir := dataDirFlag(fs, getenv)
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
 	id, err := customerArg(fs)

@@ -116,3 +116,18 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("got %q, %v", out, err)
 	}
 }
+
+func TestFlagsAfterArguments(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(t.TempDir(), "associates.json")
+	if err := os.WriteFile(file, []byte(`[]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runSalon(t, nil, "import", "associates", file, "--data-dir", dir)
+	if err != nil || !strings.Contains(out, "imported 0 associates") {
+		t.Fatalf("got %v %q", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
+		t.Fatalf("--data-dir after the file was ignored: %v", err)
+	}
+}
