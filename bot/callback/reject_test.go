@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/salonhq/salon/bot/wechattest"
@@ -258,4 +259,12 @@ func TestRejectError(t *testing.T) {
 	if got := Reason(errors.New("disk full")); got != "internal" {
 		t.Errorf("Reason(other) = %q, want internal", got)
 	}
+}
+
+func TestReject_ReadError(t *testing.T) {
+	r := newRig(t)
+	req := r.post(EndpointOA, valid(EndpointOA))
+	req.Body = io.NopCloser(io.MultiReader(strings.NewReader("<xml>"), iotest.ErrReader(errors.New("connection reset"))))
+	_, err := r.oa.Parse(req)
+	wantReject(t, err, http.StatusBadRequest, ReasonRead)
 }

@@ -3,7 +3,6 @@ package callback
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/xml"
 	"io"
 	"net/http"
 	"net/url"
@@ -96,7 +95,13 @@ func (c *core) readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	// Content-Length, when known, sizes the buffer, but only the limit
+	// bounds what is read: a body may still be longer than announced.
+	size := 512
+	if r.ContentLength > 0 {
+		size = int(r.ContentLength) + 1
+	}
+	body, err := readAll(io.LimitReader(r.Body, MaxBody+1), size)
 	if err != nil {
 		return nil, c.reject(ReasonRead, "body could not be read", err)
 	}
@@ -104,6 +109,25 @@ func (c *core) readBody(r *http.Request) ([]byte, error) {
 		return nil, c.reject(ReasonTooLarge, "body over 64 KiB", nil)
 	}
 	return body, nil
+}
+
+// readAll is io.ReadAll starting from a buffer of size bytes, which saves
+// the regrowth of a callback whose length is known.
+func readAll(r io.Reader, size int) ([]byte, error) {
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // stamp is the part of the query every signature covers.
@@ -150,7 +174,15 @@ func (c *core) authenticate(param, got string, s stamp, extra ...string) error {
 // than DecryptMsg so that a ciphertext for another account (ReasonReceiver)
 // is told apart from a broken one (ReasonDecrypt), and so that the key is
 // decoded once at start-up rather than on every message.
-func (c *core) open(encrypt string) ([]byte, error) {
+func (c *core) open(encrypt string) (plain []byte, err error) {
+	// AESDecryptMsg panics only on a key of the wrong length, which
+	// newCore rules out; DecryptMsg guards it with a recover all the same,
+	// and so do we, since a panic here would take a request down with it.
+	defer func() {
+		if p := recover(); p != nil {
+			plain, err = nil, c.reject(ReasonDecrypt, "ciphertext does not decrypt", nil)
+		}
+	}()
 	if c.key == nil {
 		return nil, c.reject(ReasonDecrypt, "encrypted callback but no EncodingAESKey configured", nil)
 	}
@@ -166,26 +198,6 @@ func (c *core) open(encrypt string) ([]byte, error) {
 		return nil, c.reject(ReasonReceiver, "ciphertext sealed for another account", nil)
 	}
 	return plain, nil
-}
-
-// envelope is the outer XML of an encrypted callback. In the Official
-// Account's compatible mode it also carries the message in plaintext; the
-// plaintext copy is unauthenticated, so only its presence is read.
-type envelope struct {
-	Encrypt string `xml:"Encrypt"`
-	MsgType string `xml:"MsgType"`
-}
-
-func (c *core) readEnvelope(body []byte) (envelope, error) {
-	var env envelope
-	if err := xml.Unmarshal(body, &env); err != nil {
-		return env, c.reject(ReasonXML, "envelope is not XML", err)
-	}
-	env.Encrypt = strings.TrimSpace(env.Encrypt)
-	if env.Encrypt == "" {
-		return env, c.reject(ReasonMissingField, "envelope has no Encrypt", nil)
-	}
-	return env, nil
 }
 
 // openBody authenticates and decrypts an encrypted POST body: envelope,
