@@ -164,6 +164,11 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketOutbox)
 		return err
 	},
+	// 2 -> 3: 微信客服 sync state.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketKfSync)
+		return err
+	},
 }
 
 // SchemaVersion is the version this build writes.

@@ -40,6 +40,10 @@ var (
 	// bucketOutbox: sequence (8 bytes, big-endian) -> outboxRecord. Events
 	// wait here, in commit order, until the relay has them acknowledged.
 	bucketOutbox = []byte("outbox")
+	// bucketKfSync: open_kfid -> kfSyncRecord. Where each 微信客服 account's
+	// sync_msg cursor stands, and whether a callback announced messages that
+	// are not pulled yet. A handful of keys: one per customer-service account.
+	bucketKfSync = []byte("kf_sync")
 )
 
 // allBuckets is every bucket of the current schema, in creation order.
@@ -47,7 +51,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketBoutiques, bucketAssociates, bucketCustomers,
 	bucketIdentityIndex, bucketUnionIndex, bucketAdvisorIndex, bucketBoutiqueIndex,
 	bucketMessages, bucketMessageIndex, bucketDedupe, bucketProducts, bucketTokens,
-	bucketOutbox,
+	bucketOutbox, bucketKfSync,
 }
 
 // Keys of bucketMeta.

@@ -62,7 +62,25 @@ func New(inbox clienteling.InboxStore, announce clienteling.Announcer, wake func
 const CommitTimeout = 3 * time.Second
 
 // Handler serves one callback endpoint.
-func (g *Ingress) Handler(v Verifier) http.Handler {
+func (g *Ingress) Handler(v Verifier) http.Handler { return g.serve(v, g.store) }
+
+// KfNotifier makes a 微信客服 notice durable: that open_kfid has messages to
+// pull with token. *kf.Puller implements it.
+type KfNotifier interface {
+	Notify(ctx context.Context, openKfID, token string) error
+}
+
+// KfHandler serves /wecom/kf. Its callbacks carry no message, so it
+// acknowledges once n has recorded the notice, and the messages are pulled
+// afterwards; verification and refusals are those of Handler.
+func (g *Ingress) KfHandler(v Verifier, n KfNotifier) http.Handler {
+	return g.serve(v, func(w http.ResponseWriter, r *http.Request, ep string, in *callback.Inbound) {
+		g.notice(w, r, ep, in, n)
+	})
+}
+
+// serve verifies and parses, then hands a POST's callback to accept.
+func (g *Ingress) serve(v Verifier, accept func(w http.ResponseWriter, r *http.Request, ep string, in *callback.Inbound)) http.Handler {
 	ep := string(v.Endpoint())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -80,7 +98,7 @@ func (g *Ingress) Handler(v Verifier) http.Handler {
 				g.refuse(w, r, ep, err)
 				return
 			}
-			g.store(w, r, ep, in)
+			accept(w, r, ep, in)
 		default:
 			w.Header().Set("Allow", "GET, POST")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -130,6 +148,34 @@ func (g *Ingress) store(w http.ResponseWriter, r *http.Request, ep string, in *c
 		g.received.WithLabelValues(ep, "stored").Inc()
 		g.wake()
 	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, callback.NoReply)
+}
+
+// notice records a 微信客服 notice and acknowledges it; other callbacks of
+// that endpoint are acknowledged and ignored.
+func (g *Ingress) notice(w http.ResponseWriter, r *http.Request, ep string, in *callback.Inbound, n KfNotifier) {
+	if in.Event != callback.EventKfMsgOrEvent || in.OpenKfID == "" {
+		g.received.WithLabelValues(ep, "ignored").Inc()
+		_, _ = io.WriteString(w, callback.NoReply)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), CommitTimeout)
+	defer cancel()
+	start := time.Now()
+	if err := n.Notify(ctx, in.OpenKfID, in.KfToken); err != nil {
+		code := clienteling.ErrorCode(err)
+		status := http.StatusServiceUnavailable
+		if code == clienteling.EINVALID {
+			status = http.StatusBadRequest
+		}
+		g.rejected.WithLabelValues(ep, "store_"+code).Inc()
+		g.log.ErrorContext(r.Context(), "callback not stored", "endpoint", ep, "inbound", in, "code", code, "err", err)
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	g.commit.Observe(time.Since(start).Seconds())
+	g.received.WithLabelValues(ep, "stored").Inc()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, callback.NoReply)
 }

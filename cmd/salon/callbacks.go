@@ -25,5 +25,22 @@ func (m *Main) registerCallbacks(mux *http.ServeMux) error {
 		}
 		mux.Handle("/wechat/oa", in.Handler(v))
 	}
+	c := m.Config
+	if c.WeComCorpID != "" && c.WeComToken != "" && c.WeComAESKey != "" {
+		// Customer-contact events are stored as the client's; associates'
+		// own messages are acknowledged and, for now, ignored.
+		v, err := callback.NewWeComApp(callback.WeComConfig{CorpID: c.WeComCorpID, Token: c.WeComToken, EncodingAESKey: c.WeComAESKey})
+		if err != nil {
+			return fmt.Errorf("wecom app callback: %w", err)
+		}
+		mux.Handle("/wecom/app", in.Handler(v))
+	}
+	if m.kfPuller != nil {
+		v, err := callback.NewKF(callback.WeComConfig{CorpID: c.WeComCorpID, Token: c.WeComKFToken, EncodingAESKey: c.WeComKFAES})
+		if err != nil {
+			return fmt.Errorf("wecom kf callback: %w", err)
+		}
+		mux.Handle("/wecom/kf", in.KfHandler(v, m.kfPuller))
+	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/salonhq/salon/bot/kf"
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/api"
@@ -42,6 +43,7 @@ type Main struct {
 	server    *http.Server
 	served    chan error
 	sandbox   *sandbox
+	kfPuller  *kf.Puller // nil unless 微信客服 is configured
 
 	generatedAdmin string // for tests: the token printed at first start
 }
@@ -83,7 +85,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		wx.OABase, wx.WeComBase, wx.PayBase = m.sandbox.apiBase, m.sandbox.apiBase, m.sandbox.apiBase
 	}
-	if _, err := wxclient.Install(wx); err != nil {
+	client, err := wxclient.Install(wx)
+	if err != nil {
 		return fmt.Errorf("outbound client: %w", err)
 	}
 
@@ -97,6 +100,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	relayCtx, stopRelay := context.WithCancel(context.Background())
 	m.stopRelay, m.relayDone = stopRelay, make(chan struct{})
 	go func() { defer close(m.relayDone); m.relay.Run(relayCtx) }()
+
+	// 微信客服: after the bus and relay, since pulled messages announce.
+	if err := m.startKf(ctx, client); err != nil {
+		return err
+	}
 
 	if err := m.registerCallbacks(mux); err != nil {
 		return err
@@ -177,6 +185,7 @@ func (m *Main) Close() error {
 		}
 		m.server = nil
 	}
+	m.stopKf() // before the database closes: pulls write to it
 	if m.stopRelay != nil {
 		m.stopRelay()
 		<-m.relayDone
