@@ -39,6 +39,7 @@ const (
 	EventMessageReceived = "message.received"
 	EventMessageSent     = "message.sent"
 	EventCustomerCreated = "customer.created"
+	EventCustomerMerged  = "customer.merged"
 )
 
 // EventSchemaVersion is the "v" of every event payload.
@@ -73,4 +74,28 @@ type OutboxStore interface {
 	PendingEvents(ctx context.Context, limit int) ([]OutboxEntry, error)
 	// AckEvents removes relayed events.
 	AckEvents(ctx context.Context, keys []uint64) error
+}
+
+// ProfileTask is a new client whose channel profile (language, unionid) is
+// still to be fetched.
+type ProfileTask struct {
+	Customer CustomerID
+	Identity Identity
+}
+
+// Profile is what a channel says of a client. Empty fields are unknown.
+type Profile struct {
+	Language string // a catalog language such as "zh-CN"
+	UnionID  UnionID
+}
+
+// ProfileStore keeps the profile tasks that Receive creates for new clients.
+type ProfileStore interface {
+	// PendingProfiles returns up to limit clients waiting for their profile.
+	PendingProfiles(ctx context.Context, limit int) ([]ProfileTask, error)
+	// ApplyProfile records p and clears the client's task in one
+	// transaction. A unionid that belongs to another client means one
+	// person: this client's identities and history move to the other, who
+	// is returned, with a customer.merged event.
+	ApplyProfile(ctx context.Context, id CustomerID, p Profile) (*Customer, error)
 }

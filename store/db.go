@@ -169,6 +169,11 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketKfSync)
 		return err
 	},
+	// 3 -> 4: profiles waiting to be fetched.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketProfilePending)
+		return err
+	},
 }
 
 // SchemaVersion is the version this build writes.

@@ -75,6 +75,11 @@ func receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, 
 		return nil, err
 	}
 	r.Customer, r.NewCustomer = c, c.ID == newID
+	if r.NewCustomer {
+		if err := tx.Bucket(bucketProfilePending).Put([]byte(c.ID), identityKey(in.Identity)); err != nil {
+			return nil, err
+		}
+	}
 	m := in.Message
 	m.ID, m.Customer, m.DedupeKey = msgID, c.ID, in.DedupeKey
 	m.Direction, m.Author, m.Status = clienteling.DirectionIn, clienteling.AuthorClient, clienteling.StatusReceived

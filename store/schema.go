@@ -44,6 +44,11 @@ var (
 	// sync_msg cursor stands, and whether a callback announced messages that
 	// are not pulled yet. A handful of keys: one per customer-service account.
 	bucketKfSync = []byte("kf_sync")
+	// bucketProfilePending: customer id -> identityKey of the channel that
+	// introduced them. New clients whose profile (language, unionid) is
+	// still to be fetched from WeChat; written in the receiving transaction
+	// so that a crash before the fetch does not forget it.
+	bucketProfilePending = []byte("profile_pending")
 )
 
 // allBuckets is every bucket of the current schema, in creation order.
@@ -51,7 +56,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketBoutiques, bucketAssociates, bucketCustomers,
 	bucketIdentityIndex, bucketUnionIndex, bucketAdvisorIndex, bucketBoutiqueIndex,
 	bucketMessages, bucketMessageIndex, bucketDedupe, bucketProducts, bucketTokens,
-	bucketOutbox, bucketKfSync,
+	bucketOutbox, bucketKfSync, bucketProfilePending,
 }
 
 // Keys of bucketMeta.

@@ -12,7 +12,7 @@ import (
 // registerCallbacks mounts the WeChat callbacks that are configured; in
 // sandbox mode, the Official Account one with the simulator's credentials.
 func (m *Main) registerCallbacks(mux *http.ServeMux) error {
-	in := ingress.New(m.DB, clienteling.AnnounceReceived, m.relay.Wake, m.Log, m.Registry)
+	in := ingress.New(m.DB, clienteling.AnnounceReceived, m.afterReceive, m.Log, m.Registry)
 	oa := callback.OAConfig{AppID: m.Config.OAAppID, Token: m.Config.OAToken, EncodingAESKey: m.Config.OAAESKey}
 	if m.sandbox != nil {
 		c := m.sandbox.creds

@@ -32,7 +32,7 @@ func (m *Main) startKf(ctx context.Context, client *wxclient.Client) error {
 	} else {
 		m.Log.Warn("SALON_WECOM_KF_SECRET is not set: 微信客服 callbacks are acknowledged and recorded, but no message is pulled")
 	}
-	m.kfPuller = kf.New(m.DB, api, kf.Options{Announce: clienteling.AnnounceReceived, Wake: m.relay.Wake, Log: m.Log})
+	m.kfPuller = kf.New(m.DB, api, kf.Options{Announce: clienteling.AnnounceReceived, Wake: m.afterReceive, Log: m.Log})
 	return m.kfPuller.Start(ctx)
 }
 

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/salonhq/salon/bot/kf"
+	"github.com/salonhq/salon/bot/profile"
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/api"
@@ -39,11 +41,14 @@ type Main struct {
 	relay     *natsbus.Relay
 	stopRelay context.CancelFunc
 	relayDone chan struct{}
-	listener  net.Listener
-	server    *http.Server
-	served    chan error
-	sandbox   *sandbox
-	kfPuller  *kf.Puller // nil unless 微信客服 is configured
+	profiles  *profile.Enricher
+	// background holds goroutines that stop with the relay's context.
+	background sync.WaitGroup
+	listener   net.Listener
+	server     *http.Server
+	served     chan error
+	sandbox    *sandbox
+	kfPuller   *kf.Puller // nil unless 微信客服 is configured
 
 	generatedAdmin string // for tests: the token printed at first start
 }
@@ -100,6 +105,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	relayCtx, stopRelay := context.WithCancel(context.Background())
 	m.stopRelay, m.relayDone = stopRelay, make(chan struct{})
 	go func() { defer close(m.relayDone); m.relay.Run(relayCtx) }()
+	if err := m.startProfiles(relayCtx, client); err != nil {
+		return err
+	}
 
 	// 微信客服: after the bus and relay, since pulled messages announce.
 	if err := m.startKf(ctx, client); err != nil {
@@ -189,6 +197,7 @@ func (m *Main) Close() error {
 	if m.stopRelay != nil {
 		m.stopRelay()
 		<-m.relayDone
+		m.background.Wait()
 		m.stopRelay = nil
 	}
 	if m.sandbox != nil {

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+
+	"github.com/salonhq/salon/bot/profile"
+	"github.com/salonhq/salon/bot/wxclient"
+)
+
+// startProfiles runs the enricher that fetches new clients' language and
+// unionid from the Official Account (the sandbox's fake one in sandbox
+// mode), until ctx ends.
+func (m *Main) startProfiles(ctx context.Context, client *wxclient.Client) error {
+	appID, secret := m.Config.OAAppID, m.Config.OASecret
+	if m.sandbox != nil {
+		appID, secret = m.sandbox.creds.OAAppID, m.sandbox.creds.OASecret
+	}
+	var oa profile.Fetcher
+	if appID != "" && secret != "" {
+		p, err := wxclient.NewAccessTokenProvider(client, wxclient.Credential{Family: wxclient.OA, ID: appID, Secret: secret},
+			wxclient.ProviderOptions{Logger: m.Log})
+		if err != nil {
+			return err
+		}
+		oa = p
+	}
+	m.profiles = profile.New(m.DB, oa, m.Log)
+	m.background.Add(1)
+	go func() { defer m.background.Done(); m.profiles.Run(ctx) }()
+	return nil
+}
+
+// afterReceive wakes what follows a stored inbound message: the outbox
+// relay and the profile enricher.
+func (m *Main) afterReceive() {
+	m.relay.Wake()
+	m.profiles.Wake()
+}
