@@ -15,6 +15,7 @@ const previewRunes = 80
 // AnnounceReceived is the Announcer of an inbound message: a domain event
 // for integrations (ids only, no content), and a notification to whoever
 // must answer: the client's advisor, or else their boutique's managers.
+// Events (follows, scans, clicks) notify no one: nobody need answer them.
 // Clients with neither are announced by the event alone until routing
 // assigns them.
 func AnnounceReceived(r *Receipt) []Event {
@@ -24,6 +25,10 @@ func AnnounceReceived(r *Receipt) []Event {
 	if r.NewCustomer {
 		events = append(events, Event{Type: EventCustomerCreated, Subject: eventSubject(EventCustomerCreated),
 			Data: map[string]any{"customer": c.ID, "channel": m.Channel}})
+	}
+	if m.Type == TypeEvent {
+		// A follow, a scan, a menu click: recorded, but nobody need answer.
+		return events
 	}
 	notice := map[string]any{"customer": c.ID, "message": m.ID, "type": m.Type, "preview": preview(m.Text)}
 	switch {

@@ -12,6 +12,9 @@ type Inbound struct {
 	UnionID   UnionID
 	Message   Message // Customer, ID and Status are set on receipt
 	DedupeKey string  // required: WeChat retries, and a retry must store nothing
+	// Link, if set, links or unlinks the client and an associate in the
+	// same transaction (a QR scan, a WeCom contact event).
+	Link *Link
 }
 
 // Receipt says what receiving an Inbound did.

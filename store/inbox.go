@@ -80,6 +80,12 @@ func receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, 
 			return nil, err
 		}
 	}
+	if in.Link != nil {
+		if c, err = applyLink(tx, c, in.Link, now); err != nil {
+			return nil, err
+		}
+		r.Customer = c
+	}
 	m := in.Message
 	m.ID, m.Customer, m.DedupeKey = msgID, c.ID, in.DedupeKey
 	m.Direction, m.Author, m.Status = clienteling.DirectionIn, clienteling.AuthorClient, clienteling.StatusReceived
@@ -103,6 +109,36 @@ func receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, 
 		}
 	}
 	return r, nil
+}
+
+// applyLink runs the domain's linking rules on c in tx and writes what they
+// decide: the advisor change and its events.
+func applyLink(tx *bolt.Tx, c *clienteling.Customer, l *clienteling.Link, now time.Time) (*clienteling.Customer, error) {
+	var a *clienteling.Associate
+	var rec associateRecord
+	if err := get(tx, bucketAssociates, []byte(l.Associate), &rec, "associate"); err == nil {
+		a = rec.domain(string(l.Associate))
+	} else if clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+		return nil, err
+	}
+	out := clienteling.DecideLink(c, l, a)
+	var err error
+	switch {
+	case out.SetAdvisor != nil:
+		c, err = updateCustomer(tx, c.ID, now, func(c *clienteling.Customer) error {
+			c.Advisor, c.Boutique = out.SetAdvisor.UserID, out.SetAdvisor.Boutique
+			return nil
+		})
+	case out.Unlinked:
+		c, err = updateCustomer(tx, c.ID, now, func(c *clienteling.Customer) error {
+			c.Advisor = "" // the boutique keeps the client until routing reassigns them
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, writeEvents(tx, out.Events, now)
 }
 
 // customerOf finds the sender by identity, then by unionid (adding the new

@@ -215,7 +215,28 @@ func inboundOf(in *callback.Inbound) (*clienteling.Inbound, bool) {
 	}
 	m.Text = truncate(m.Text, 8000)
 	m.Media = truncate(m.Media, 1000)
-	return &clienteling.Inbound{Identity: id, Message: m, DedupeKey: in.DedupeKey()}, true
+	return &clienteling.Inbound{Identity: id, Message: m, DedupeKey: in.DedupeKey(), Link: linkOf(in)}, true
+}
+
+// linkOf reads an advisor link from a QR scan or a WeCom contact event.
+func linkOf(in *callback.Inbound) *clienteling.Link {
+	if scene, ok := in.QRScene(); ok {
+		if id, ok := clienteling.AdvisorFromScene(scene); ok {
+			return &clienteling.Link{Associate: id, Source: "oa_qr"}
+		}
+		return nil
+	}
+	if in.Event != callback.EventChangeExternalContact || in.Associate == "" {
+		return nil
+	}
+	switch in.ChangeType {
+	case callback.ChangeAddExternalContact:
+		return &clienteling.Link{Associate: in.Associate, Source: "wecom_contact", State: truncate(in.State, 64)}
+	case callback.ChangeDelFollowUser, callback.ChangeDelExternalContact:
+		// Either side ended the relationship: the advisor can no longer write.
+		return &clienteling.Link{Associate: in.Associate, Unlink: true, Source: "wecom_contact"}
+	}
+	return nil
 }
 
 // truncate keeps s within n bytes on a rune boundary.
