@@ -24,6 +24,9 @@ type Associate struct {
 	Status   string      `json:"status,omitempty" validate:"omitempty,oneof=active away departed"`
 	Hours    Weekly      `json:"hours,omitempty" validate:"omitempty,max=21,dive"`
 	Email    string      `json:"email,omitempty" validate:"omitempty,email,max=200"`
+	// QRCode is the image link of the associate's personal Official
+	// Account QR code, once made (see Service.AssociateQRCode).
+	QRCode string `json:"qrcode,omitempty" validate:"omitempty,url,max=1000"`
 }
 
 // Normalize fills defaults.
@@ -47,4 +50,7 @@ type AssociateStore interface {
 	FindAssociate(ctx context.Context, id AssociateID) (*Associate, error)
 	// FindAssociates returns the associates the filter selects, by userid.
 	FindAssociates(ctx context.Context, f AssociateFilter) ([]*Associate, error)
+	// SetAssociateQRCode records the associate's QR code image link.
+	// ENOTFOUND for an unknown associate.
+	SetAssociateQRCode(ctx context.Context, id AssociateID, url string) (*Associate, error)
 }

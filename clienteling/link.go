@@ -28,7 +28,7 @@ type Link struct {
 const (
 	EventCustomerLinked   = "customer.linked"
 	EventCustomerUnlinked = "customer.unlinked"
-	EventLinkScanned      = "customer.scanned"   // a scan that did not change the advisor
+	EventLinkScanned      = "customer.scanned" // a scan that did not change the advisor
 	EventLinkUnknown      = "link.unknown_associate"
 )
 

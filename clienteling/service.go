@@ -32,8 +32,9 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // the acting principal in the context, so the rules hold whichever adapter
 // (JSON API, console, command line) calls.
 type Service struct {
-	store Store
-	clock Clock
+	store      Store
+	clock      Clock
+	afterReply func() // wakes the sender; see SetReplyNotifier
 }
 
 // NewService returns a Service over store.

@@ -174,6 +174,11 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketProfilePending)
 		return err
 	},
+	// 4 -> 5: the outbound queue.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketOutbound)
+		return err
+	},
 }
 
 // SchemaVersion is the version this build writes.

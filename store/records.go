@@ -61,16 +61,17 @@ type associateRecord struct {
 	Status   string        `json:"status"`
 	Hours    []shiftRecord `json:"hours,omitempty"`
 	Email    string        `json:"email,omitempty"`
+	QRCode   string        `json:"qrcode,omitempty"`
 }
 
 func associateToRecord(a *clienteling.Associate) *associateRecord {
 	return &associateRecord{V: 1, Name: a.Name, Boutique: string(a.Boutique), Role: a.Role, Status: a.Status,
-		Hours: shiftsToRecord(a.Hours), Email: a.Email}
+		Hours: shiftsToRecord(a.Hours), Email: a.Email, QRCode: a.QRCode}
 }
 
 func (r *associateRecord) domain(id string) *clienteling.Associate {
 	return &clienteling.Associate{UserID: clienteling.AssociateID(id), Name: r.Name, Boutique: clienteling.BoutiqueID(r.Boutique),
-		Role: r.Role, Status: r.Status, Hours: shiftsFromRecord(r.Hours), Email: r.Email}
+		Role: r.Role, Status: r.Status, Hours: shiftsFromRecord(r.Hours), Email: r.Email, QRCode: r.QRCode}
 }
 
 type prefRecord struct {

@@ -49,6 +49,10 @@ var (
 	// still to be fetched from WeChat; written in the receiving transaction
 	// so that a crash before the fetch does not forget it.
 	bucketProfilePending = []byte("profile_pending")
+	// bucketOutbound: sequence (8 bytes, big-endian) -> outboundRecord. The
+	// outbound queue, in the order messages were queued; an entry lives
+	// from the reply that queued it until its message is sent or failed.
+	bucketOutbound = []byte("outbound")
 )
 
 // allBuckets is every bucket of the current schema, in creation order.
@@ -56,7 +60,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketBoutiques, bucketAssociates, bucketCustomers,
 	bucketIdentityIndex, bucketUnionIndex, bucketAdvisorIndex, bucketBoutiqueIndex,
 	bucketMessages, bucketMessageIndex, bucketDedupe, bucketProducts, bucketTokens,
-	bucketOutbox, bucketKfSync, bucketProfilePending,
+	bucketOutbox, bucketKfSync, bucketProfilePending, bucketOutbound,
 }
 
 // Keys of bucketMeta.

@@ -21,6 +21,10 @@ type Server struct {
 	svc    *clienteling.Service
 	backup Backuper
 	log    *slog.Logger
+
+	// QRCodes makes associates' personal QR codes; nil answers 503 on
+	// the QR route (no Official Account configured).
+	QRCodes clienteling.QRCodeMaker
 }
 
 // New returns the API over svc. backup may be nil, which disables the
@@ -44,6 +48,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	route("GET /api/v1/customers", s.findCustomers)
 	route("GET /api/v1/customers/{id}", s.getCustomer)
 	route("GET /api/v1/customers/{id}/messages", s.listMessages)
+	route("POST /api/v1/customers/{id}/messages", s.reply)
+	route("POST /api/v1/associates/{userid}/qrcode", s.associateQRCode)
 	route("GET /api/v1/admin/backup", s.streamBackup)
 	mux.Handle("/api/", s.authenticated(func(w http.ResponseWriter, r *http.Request) error {
 		return clienteling.Errorf(clienteling.ENOTFOUND, "no such API route")
@@ -222,6 +228,30 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// replyRequest is an associate's reply. Only text for now; cards follow.
+type replyRequest struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// reply queues an associate's message to a client and answers 202 with it:
+// it is in the history at once, and its status tells how delivery goes.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request) error {
+	var req replyRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.Type != clienteling.TypeText {
+		return clienteling.FieldError("type", "must be text")
+	}
+	m, err := s.svc.Reply(r.Context(), clienteling.CustomerID(r.PathValue("id")), req.Text)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, m)
+	return nil
+}
+
 // streamBackup sends a consistent copy of the database, for `salon backup`
 // while the server holds the file lock.
 func (s *Server) streamBackup(w http.ResponseWriter, r *http.Request) error {
@@ -261,4 +291,15 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// associateQRCode answers the associate's personal QR code, made on first
+// use: {"scene": "adv:amy", "url": "..."}.
+func (s *Server) associateQRCode(w http.ResponseWriter, r *http.Request) error {
+	scene, url, err := s.svc.AssociateQRCode(r.Context(), clienteling.AssociateID(r.PathValue("userid")), s.QRCodes)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"scene": scene, "url": url})
+	return nil
 }

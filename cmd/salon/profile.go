@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"github.com/salonhq/salon/bot/profile"
+	"github.com/salonhq/salon/bot/qrcode"
 	"github.com/salonhq/salon/bot/wxclient"
+	"github.com/salonhq/salon/clienteling"
 )
 
 // startProfiles runs the enricher that fetches new clients' language and
@@ -22,7 +24,7 @@ func (m *Main) startProfiles(ctx context.Context, client *wxclient.Client) error
 		if err != nil {
 			return err
 		}
-		oa = p
+		oa, m.oa = p, p
 	}
 	m.profiles = profile.New(m.DB, oa, m.Log)
 	m.background.Add(1)
@@ -35,4 +37,13 @@ func (m *Main) startProfiles(ctx context.Context, client *wxclient.Client) error
 func (m *Main) afterReceive() {
 	m.relay.Wake()
 	m.profiles.Wake()
+}
+
+// qrCodes returns the maker of associates' QR codes, or nil without an
+// Official Account.
+func (m *Main) qrCodes() clienteling.QRCodeMaker {
+	if m.oa == nil {
+		return nil
+	}
+	return qrcode.New(m.oa)
 }

@@ -42,6 +42,7 @@ type Main struct {
 	stopRelay context.CancelFunc
 	relayDone chan struct{}
 	profiles  *profile.Enricher
+	oa        *wxclient.AccessTokenProvider // nil without an Official Account
 	// background holds goroutines that stop with the relay's context.
 	background sync.WaitGroup
 	listener   net.Listener
@@ -108,6 +109,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startProfiles(relayCtx, client); err != nil {
 		return err
 	}
+	if err := m.startOutbound(relayCtx, client); err != nil {
+		return err
+	}
 
 	// 微信客服: after the bus and relay, since pulled messages announce.
 	if err := m.startKf(ctx, client); err != nil {
@@ -117,7 +121,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.registerCallbacks(mux); err != nil {
 		return err
 	}
-	api.New(m.Service, m.DB, m.Log).Register(mux)
+	staffAPI := api.New(m.Service, m.DB, m.Log)
+	staffAPI.QRCodes = m.qrCodes()
+	staffAPI.Register(mux)
 	registerOps(mux, m.Registry, []readiness{
 		{"database", m.DB.Ping},
 		{"nats", m.Bus.Ready},

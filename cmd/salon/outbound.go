@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+
+	"github.com/salonhq/salon/bot/outbound"
+	"github.com/salonhq/salon/bot/wxclient"
+)
+
+// startOutbound settles the sends a previous run left unfinished, then runs
+// the sender that delivers associates' replies through the Official
+// Account's customer-service API (the sandbox's fake one in sandbox mode),
+// until ctx ends. Each reply the API queues wakes it.
+func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error {
+	appID, secret := m.Config.OAAppID, m.Config.OASecret
+	if m.sandbox != nil {
+		appID, secret = m.sandbox.creds.OAAppID, m.sandbox.creds.OASecret
+	}
+	var oa outbound.Poster
+	if appID != "" && secret != "" {
+		p, err := wxclient.NewAccessTokenProvider(client, wxclient.Credential{Family: wxclient.OA, ID: appID, Secret: secret},
+			wxclient.ProviderOptions{Logger: m.Log})
+		if err != nil {
+			return err
+		}
+		oa = p
+	}
+	sender := outbound.New(m.DB, oa, outbound.Options{Log: m.Log, Registerer: m.Registry, Recorded: m.relay.Wake})
+	if err := sender.Reconcile(ctx); err != nil {
+		return err
+	}
+	m.Service.SetReplyNotifier(sender.Wake)
+	m.background.Add(1)
+	go func() { defer m.background.Done(); sender.Run(ctx) }()
+	return nil
+}
