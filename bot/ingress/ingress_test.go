@@ -55,7 +55,13 @@ func newServer(tb testing.TB, db *store.DB, wake func()) (*httptest.Server, *wec
 
 func deliver(tb testing.TB, client *http.Client, url string, cb *wechattest.Callback) (int, string) {
 	tb.Helper()
-	resp, err := client.Do(cb.Request(url + "/wechat/oa"))
+	return deliverTo(tb, client, url+"/wechat/oa", cb)
+}
+
+// deliverTo posts cb to target and returns the status and body.
+func deliverTo(tb testing.TB, client *http.Client, target string, cb *wechattest.Callback) (int, string) {
+	tb.Helper()
+	resp, err := client.Do(cb.Request(target))
 	if err != nil {
 		tb.Fatal(err)
 	}
