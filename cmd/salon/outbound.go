@@ -12,18 +12,12 @@ import (
 // Account's customer-service API (the sandbox's fake one in sandbox mode),
 // until ctx ends. Each reply the API queues wakes it.
 func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error {
-	appID, secret := m.Config.OAAppID, m.Config.OASecret
-	if m.sandbox != nil {
-		appID, secret = m.sandbox.creds.OAAppID, m.sandbox.creds.OASecret
+	if err := m.openOA(client); err != nil {
+		return err
 	}
 	var oa outbound.Poster
-	if appID != "" && secret != "" {
-		p, err := wxclient.NewAccessTokenProvider(client, wxclient.Credential{Family: wxclient.OA, ID: appID, Secret: secret},
-			wxclient.ProviderOptions{Logger: m.Log})
-		if err != nil {
-			return err
-		}
-		oa = p
+	if m.oa != nil {
+		oa = m.oa
 	}
 	sender := outbound.New(m.DB, oa, outbound.Options{Log: m.Log, Registerer: m.Registry, Recorded: m.relay.Wake})
 	if err := sender.Reconcile(ctx); err != nil {

@@ -13,18 +13,12 @@ import (
 // unionid from the Official Account (the sandbox's fake one in sandbox
 // mode), until ctx ends.
 func (m *Main) startProfiles(ctx context.Context, client *wxclient.Client) error {
-	appID, secret := m.Config.OAAppID, m.Config.OASecret
-	if m.sandbox != nil {
-		appID, secret = m.sandbox.creds.OAAppID, m.sandbox.creds.OASecret
+	if err := m.openOA(client); err != nil {
+		return err
 	}
 	var oa profile.Fetcher
-	if appID != "" && secret != "" {
-		p, err := wxclient.NewAccessTokenProvider(client, wxclient.Credential{Family: wxclient.OA, ID: appID, Secret: secret},
-			wxclient.ProviderOptions{Logger: m.Log})
-		if err != nil {
-			return err
-		}
-		oa, m.oa = p, p
+	if m.oa != nil {
+		oa = m.oa
 	}
 	m.profiles = profile.New(m.DB, oa, m.Log)
 	m.background.Add(1)
@@ -37,6 +31,29 @@ func (m *Main) startProfiles(ctx context.Context, client *wxclient.Client) error
 func (m *Main) afterReceive() {
 	m.relay.Wake()
 	m.profiles.Wake()
+}
+
+// openOA makes the one access-token provider of the Official Account (the
+// sandbox's fake one in sandbox mode), shared by every part that calls its
+// API so that they share one token; m.oa stays nil without credentials.
+func (m *Main) openOA(client *wxclient.Client) error {
+	if m.oa != nil {
+		return nil
+	}
+	appID, secret := m.Config.OAAppID, m.Config.OASecret
+	if m.sandbox != nil {
+		appID, secret = m.sandbox.creds.OAAppID, m.sandbox.creds.OASecret
+	}
+	if appID == "" || secret == "" {
+		return nil
+	}
+	p, err := wxclient.NewAccessTokenProvider(client, wxclient.Credential{Family: wxclient.OA, ID: appID, Secret: secret},
+		wxclient.ProviderOptions{Logger: m.Log})
+	if err != nil {
+		return err
+	}
+	m.oa = p
+	return nil
 }
 
 // qrCodes returns the maker of associates' QR codes, or nil without an
