@@ -108,6 +108,23 @@ func TestKfCallbackPullsOnceAndResumesAfterRestart(t *testing.T) {
 	}
 	waitHistory(t, m, "wmVIPKF", []string{"in:你好", "in:有36码吗", "in:谢谢"})
 
+	// The pull is done once its last page cleared the pending mark; only
+	// then is the stored cursor final.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, _, pending, _, err := m.DB.KfSyncState(t.Context(), testKfID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the kf pull never finished")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
 	// Restart on the same data dir: the stored cursor is where the next
 	// pull starts, so only the new message comes.
 	cfg := m.Config
