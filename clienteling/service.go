@@ -32,9 +32,10 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // the acting principal in the context, so the rules hold whichever adapter
 // (JSON API, console, command line) calls.
 type Service struct {
-	store      Store
-	clock      Clock
-	afterReply func() // wakes the sender; see SetReplyNotifier
+	store          Store
+	clock          Clock
+	afterReply     func()                                // wakes the sender; see SetReplyNotifier
+	transferNotice func(lang, advisorName string) string // see SetTransferNotice
 }
 
 // NewService returns a Service over store.

@@ -51,6 +51,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	route("POST /api/v1/customers/{id}/messages", s.reply)
 	route("POST /api/v1/associates/{userid}/qrcode", s.associateQRCode)
 	route("GET /api/v1/admin/backup", s.streamBackup)
+	route("POST /api/v1/transfers", s.transfer)
 	mux.Handle("/api/", s.authenticated(func(w http.ResponseWriter, r *http.Request) error {
 		return clienteling.Errorf(clienteling.ENOTFOUND, "no such API route")
 	}))

@@ -5,12 +5,14 @@ import (
 
 	"github.com/salonhq/salon/bot/outbound"
 	"github.com/salonhq/salon/bot/wxclient"
+	"github.com/salonhq/salon/locales"
 )
 
 // startOutbound settles the sends a previous run left unfinished, then runs
 // the sender that delivers associates' replies through the Official
 // Account's customer-service API (the sandbox's fake one in sandbox mode),
-// until ctx ends. Each reply the API queues wakes it.
+// until ctx ends. Each reply the API queues wakes it. Transfers queue their
+// courtesy messages to clients on the same queue, worded from the catalog.
 func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error {
 	if err := m.openOA(client); err != nil {
 		return err
@@ -24,6 +26,7 @@ func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error
 		return err
 	}
 	m.Service.SetReplyNotifier(sender.Wake)
+	m.Service.SetTransferNotice(func(lang, name string) string { return locales.T(lang, "transferred", name) })
 	m.background.Add(1)
 	go func() { defer m.background.Done(); sender.Run(ctx) }()
 	return nil
