@@ -179,6 +179,11 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketOutbound)
 		return err
 	},
+	// 5 -> 6: associates' notes on clients.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketNotes)
+		return err
+	},
 }
 
 // SchemaVersion is the version this build writes.

@@ -53,6 +53,9 @@ var (
 	// outbound queue, in the order messages were queued; an entry lives
 	// from the reply that queued it until its message is sent or failed.
 	bucketOutbound = []byte("outbound")
+	// bucketNotes: noteKey -> noteRecord. Associates' notes on clients, in
+	// time order per client, as messages are.
+	bucketNotes = []byte("notes")
 )
 
 // allBuckets is every bucket of the current schema, in creation order.
@@ -61,6 +64,7 @@ var allBuckets = [][]byte{
 	bucketIdentityIndex, bucketUnionIndex, bucketAdvisorIndex, bucketBoutiqueIndex,
 	bucketMessages, bucketMessageIndex, bucketDedupe, bucketProducts, bucketTokens,
 	bucketOutbox, bucketKfSync, bucketProfilePending, bucketOutbound,
+	bucketNotes,
 }
 
 // Keys of bucketMeta.
@@ -89,6 +93,15 @@ func messageKey(customer clienteling.CustomerID, at time.Time, seq uint64) []byt
 	binary.BigEndian.PutUint64(k[26:], uint64(at.UnixNano()))
 	binary.BigEndian.PutUint64(k[34:], seq)
 	return k
+}
+
+// noteKey orders a client's notes by time; laid out as messageKey:
+//
+//	[0:26]  customer id
+//	[26:34] note time, Unix nanoseconds, big-endian
+//	[34:42] bucket sequence number, big-endian, to break ties
+func noteKey(customer clienteling.CustomerID, at time.Time, seq uint64) []byte {
+	return messageKey(customer, at, seq)
 }
 
 // identityKey is channel | 0x00 | external id.

@@ -49,6 +49,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	route("GET /api/v1/customers/{id}", s.getCustomer)
 	route("GET /api/v1/customers/{id}/messages", s.listMessages)
 	route("POST /api/v1/customers/{id}/messages", s.reply)
+	route("PATCH /api/v1/customers/{id}/profile", s.updateProfile)
+	route("POST /api/v1/customers/{id}/notes", s.addNote)
+	route("GET /api/v1/customers/{id}/notes", s.listNotes)
 	route("POST /api/v1/associates/{userid}/qrcode", s.associateQRCode)
 	route("GET /api/v1/admin/backup", s.streamBackup)
 	route("POST /api/v1/transfers", s.transfer)
@@ -215,7 +218,12 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// listMessages answers a page of a client's history, or, with q, a page of
+// the messages that contain q (see searchMessages).
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Has("q") {
+		return s.searchMessages(w, r)
+	}
 	limit, err := intParam(r, "limit", clienteling.DefaultPageSize, clienteling.MaxPageSize)
 	if err != nil {
 		return err

@@ -245,9 +245,15 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		cursor = next
 	}
+	// Associates' notes are personal data too: a subject access request
+	// must show them.
+	notes, err := db.Notes(ctx, id)
+	if err != nil {
+		return err
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{"customer": c, "messages": messages, "exported_at": time.Now().UTC()})
+	return enc.Encode(map[string]any{"customer": c, "messages": messages, "notes": notes, "exported_at": time.Now().UTC()})
 }
 
 func cmdErase(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
