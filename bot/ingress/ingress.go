@@ -122,8 +122,7 @@ func (g *Ingress) store(w http.ResponseWriter, r *http.Request, ep string, in *c
 	if !ok {
 		// Not from a client (an associate's app message, a 微信客服 sync
 		// notice): acknowledged here, handled by its own flow.
-		g.received.WithLabelValues(ep, "ignored").Inc()
-		_, _ = io.WriteString(w, callback.NoReply)
+		g.ack(w, ep, "ignored")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), CommitTimeout)
@@ -131,53 +130,54 @@ func (g *Ingress) store(w http.ResponseWriter, r *http.Request, ep string, in *c
 	start := time.Now()
 	receipt, err := g.inbox.Receive(ctx, msg, g.announce)
 	if err != nil {
-		code := clienteling.ErrorCode(err)
-		status := http.StatusServiceUnavailable
-		if code == clienteling.EINVALID {
-			status = http.StatusBadRequest
-		}
-		g.rejected.WithLabelValues(ep, "store_"+code).Inc()
-		g.log.ErrorContext(r.Context(), "callback not stored", "endpoint", ep, "inbound", in, "code", code, "err", err)
-		http.Error(w, http.StatusText(status), status)
+		g.notStored(w, r, ep, in, err)
 		return
 	}
 	g.commit.Observe(time.Since(start).Seconds())
 	if receipt.Duplicate {
-		g.received.WithLabelValues(ep, "duplicate").Inc()
-	} else {
-		g.received.WithLabelValues(ep, "stored").Inc()
-		g.wake()
+		g.ack(w, ep, "duplicate")
+		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = io.WriteString(w, callback.NoReply)
+	g.wake()
+	g.ack(w, ep, "stored")
 }
 
 // notice records a 微信客服 notice and acknowledges it; other callbacks of
 // that endpoint are acknowledged and ignored.
 func (g *Ingress) notice(w http.ResponseWriter, r *http.Request, ep string, in *callback.Inbound, n KfNotifier) {
 	if in.Event != callback.EventKfMsgOrEvent || in.OpenKfID == "" {
-		g.received.WithLabelValues(ep, "ignored").Inc()
-		_, _ = io.WriteString(w, callback.NoReply)
+		g.ack(w, ep, "ignored")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), CommitTimeout)
 	defer cancel()
 	start := time.Now()
 	if err := n.Notify(ctx, in.OpenKfID, in.KfToken); err != nil {
-		code := clienteling.ErrorCode(err)
-		status := http.StatusServiceUnavailable
-		if code == clienteling.EINVALID {
-			status = http.StatusBadRequest
-		}
-		g.rejected.WithLabelValues(ep, "store_"+code).Inc()
-		g.log.ErrorContext(r.Context(), "callback not stored", "endpoint", ep, "inbound", in, "code", code, "err", err)
-		http.Error(w, http.StatusText(status), status)
+		g.notStored(w, r, ep, in, err)
 		return
 	}
 	g.commit.Observe(time.Since(start).Seconds())
-	g.received.WithLabelValues(ep, "stored").Inc()
+	g.ack(w, ep, "stored")
+}
+
+// ack answers WeChat's "received" and counts the outcome.
+func (g *Ingress) ack(w http.ResponseWriter, ep, outcome string) {
+	g.received.WithLabelValues(ep, outcome).Inc()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, callback.NoReply)
+}
+
+// notStored answers a callback the store could not commit: 503 so that
+// WeChat retries (400 for one the domain refuses), never success.
+func (g *Ingress) notStored(w http.ResponseWriter, r *http.Request, ep string, in *callback.Inbound, err error) {
+	code := clienteling.ErrorCode(err)
+	status := http.StatusServiceUnavailable
+	if code == clienteling.EINVALID {
+		status = http.StatusBadRequest
+	}
+	g.rejected.WithLabelValues(ep, "store_"+code).Inc()
+	g.log.ErrorContext(r.Context(), "callback not stored", "endpoint", ep, "inbound", in, "code", code, "err", err)
+	http.Error(w, http.StatusText(status), status)
 }
 
 // inboundOf maps a client's callback to the domain; ok is false for
