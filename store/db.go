@@ -184,6 +184,16 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketNotes)
 		return err
 	},
+	// 6 -> 7: conversations (routing, reply-due timers) and WeChat tokens.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketConversations, bucketConvAssigneeIndex, bucketConvBoutiqueIndex,
+			bucketTimers, bucketWxTokens} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 }
 
 // SchemaVersion is the version this build writes.

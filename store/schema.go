@@ -56,6 +56,23 @@ var (
 	// bucketNotes: noteKey -> noteRecord. Associates' notes on clients, in
 	// time order per client, as messages are.
 	bucketNotes = []byte("notes")
+	// bucketConversations: customer id -> conversationRecord. Where each
+	// client's conversation with the brand stands: waiting or answered, who
+	// must answer, when the reply is due, and how it was routed.
+	bucketConversations = []byte("conversations")
+	// bucketConvAssigneeIndex: assignee userid | 0x00 | customer id ->
+	// empty, for conversations waiting for that associate: their load.
+	bucketConvAssigneeIndex = []byte("idx_conv_assignee")
+	// bucketConvBoutiqueIndex: boutique id | 0x00 | customer id -> empty,
+	// for conversations waiting in that boutique: its queue.
+	bucketConvBoutiqueIndex = []byte("idx_conv_boutique")
+	// bucketTimers: due time (Unix nanoseconds, big-endian) | customer id ->
+	// timerRecord. Reply-due reminders and escalations, in due order, so
+	// that they survive restarts.
+	bucketTimers = []byte("timers")
+	// bucketWxTokens: token key -> wxTokenRecord. WeChat access tokens kept
+	// across restarts, so that restarts do not spend the daily fetch quota.
+	bucketWxTokens = []byte("wx_tokens")
 )
 
 // allBuckets is every bucket of the current schema, in creation order.
@@ -64,7 +81,8 @@ var allBuckets = [][]byte{
 	bucketIdentityIndex, bucketUnionIndex, bucketAdvisorIndex, bucketBoutiqueIndex,
 	bucketMessages, bucketMessageIndex, bucketDedupe, bucketProducts, bucketTokens,
 	bucketOutbox, bucketKfSync, bucketProfilePending, bucketOutbound,
-	bucketNotes,
+	bucketNotes, bucketConversations, bucketConvAssigneeIndex, bucketConvBoutiqueIndex,
+	bucketTimers, bucketWxTokens,
 }
 
 // Keys of bucketMeta.
