@@ -1,6 +1,9 @@
 package clienteling
 
-import "unicode/utf8"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // Subjects the domain announces on, as the contract names them. Ids are
 // validated to be single subject tokens (no dots, wildcards or spaces).
@@ -14,10 +17,9 @@ const previewRunes = 80
 
 // AnnounceReceived is the Announcer of an inbound message: a domain event
 // for integrations (ids only, no content), and a notification to whoever
-// must answer: the client's advisor, or else their boutique's managers.
-// Events (follows, scans, clicks) notify no one: nobody need answer them.
-// Clients with neither are announced by the event alone until routing
-// assigns them.
+// must answer: the associate the conversation is routed to, or, while
+// nobody in the boutique is on duty, the boutique's managers. Events
+// (follows, scans, clicks) notify no one: nobody need answer them.
 func AnnounceReceived(r *Receipt) []Event {
 	m, c := r.Message, r.Customer
 	data := map[string]any{"customer": c.ID, "message": m.ID, "channel": m.Channel, "type": m.Type}
@@ -31,11 +33,16 @@ func AnnounceReceived(r *Receipt) []Event {
 		return events
 	}
 	notice := map[string]any{"customer": c.ID, "message": m.ID, "type": m.Type, "preview": preview(m.Text)}
+	assignee, boutique := c.Advisor, c.Boutique
+	if conv := r.Conversation; conv != nil {
+		assignee, boutique = conv.Assignee, conv.Boutique
+		notice["due"] = conv.Due.UTC().Format(time.RFC3339)
+	}
 	switch {
-	case c.Advisor != "":
-		events = append(events, Event{Type: EventMessageReceived, Subject: associateSubject(c.Advisor), Data: notice})
-	case c.Boutique != "":
-		events = append(events, Event{Type: EventMessageReceived, Subject: boutiqueSubject(c.Boutique), Data: notice})
+	case assignee != "":
+		events = append(events, Event{Type: EventMessageReceived, Subject: associateSubject(assignee), Data: notice})
+	case boutique != "":
+		events = append(events, Event{Type: EventMessageReceived, Subject: boutiqueSubject(boutique), Data: notice})
 	}
 	return events
 }

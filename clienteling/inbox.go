@@ -23,6 +23,9 @@ type Receipt struct {
 	Message     *Message
 	Duplicate   bool // the delivery was seen before: nothing was written
 	NewCustomer bool // the first message of this person on this channel
+	// Conversation is the client's conversation after the message: who
+	// must answer and by when. Nil for events, which nobody need answer.
+	Conversation *Conversation
 }
 
 // Event is a change announced to associates and integrations. It is written

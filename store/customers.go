@@ -271,6 +271,9 @@ func (db *DB) DeleteCustomer(ctx context.Context, id clienteling.CustomerID) err
 		if err := deleteNotes(tx, id); err != nil {
 			return err
 		}
+		if err := deleteConversation(tx, id); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bucketProfilePending).Delete([]byte(id)); err != nil {
 			return err
 		}

@@ -25,6 +25,7 @@ type DB struct {
 	bolt  *bolt.DB
 	group *groupCommitter
 	now   func() time.Time
+	desk  *clienteling.Desk
 }
 
 var _ clienteling.Store = (*DB)(nil)
@@ -45,6 +46,9 @@ type Options struct {
 	MaxSize int
 	// Now is the clock for timestamps set by the store.
 	Now func() time.Time
+	// Desk holds the routing and reply-due rules the store applies when
+	// clients write. Default: clienteling.NewDesk().
+	Desk *clienteling.Desk
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
@@ -63,6 +67,9 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Desk == nil {
+		opts.Desk = clienteling.NewDesk()
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
@@ -78,7 +85,7 @@ func Open(path string, opts Options) (*DB, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, group: &groupCommitter{db: b, maxSize: opts.MaxGroupSize}, now: opts.Now}
+	db := &DB{bolt: b, group: &groupCommitter{db: b, maxSize: opts.MaxGroupSize}, now: opts.Now, desk: opts.Desk}
 	if err := db.migrate(); err != nil {
 		b.Close()
 		return nil, err

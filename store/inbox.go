@@ -45,14 +45,14 @@ func (db *DB) Receive(ctx context.Context, in *clienteling.Inbound, announce cli
 	err := db.batch(ctx, "receive", func(tx *bolt.Tx) error {
 		// May run twice: build everything afresh from the same inputs.
 		var err error
-		receipt, err = receive(tx, in, msgID, newCustomerID, now, announce)
+		receipt, err = db.receive(tx, in, msgID, newCustomerID, now, announce)
 		return err
 	})
 	return receipt, err
 }
 
 // receive does Receive's work inside tx.
-func receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, newID clienteling.CustomerID, now time.Time, announce clienteling.Announcer) (*clienteling.Receipt, error) {
+func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, newID clienteling.CustomerID, now time.Time, announce clienteling.Announcer) (*clienteling.Receipt, error) {
 	r := &clienteling.Receipt{}
 	if first := tx.Bucket(bucketDedupe).Get([]byte(in.DedupeKey)); first != nil {
 		key := tx.Bucket(bucketMessageIndex).Get(first)
@@ -103,6 +103,15 @@ func receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, 
 		return nil, err
 	}
 	r.Message = &m
+	if m.Type != clienteling.TypeEvent {
+		var events []clienteling.Event
+		if r.Customer, r.Conversation, events, err = db.converse(tx, r.Customer, now); err != nil {
+			return nil, err
+		}
+		if err := writeEvents(tx, events, now); err != nil {
+			return nil, err
+		}
+	}
 	if announce != nil {
 		if err := writeEvents(tx, announce(r), now); err != nil {
 			return nil, err

@@ -91,6 +91,9 @@ func mergeCustomer(tx *bolt.Tx, from, into clienteling.CustomerID, now time.Time
 	if err := moveMessages(tx, from, into); err != nil {
 		return nil, err
 	}
+	if err := mergeConversation(tx, from, into); err != nil {
+		return nil, err
+	}
 	return merged, writeEvents(tx, []clienteling.Event{{Type: clienteling.EventCustomerMerged, Subject: "salon.events." + clienteling.EventCustomerMerged,
 		Data: map[string]any{"customer": into, "merged": from}}}, now)
 }

@@ -18,7 +18,8 @@ func (db *DB) VerifyIndexes() error {
 		want := map[string]map[string]string{
 			string(bucketIdentityIndex): {}, string(bucketUnionIndex): {},
 			string(bucketAdvisorIndex): {}, string(bucketBoutiqueIndex): {},
-			string(bucketMessageIndex): {},
+			string(bucketMessageIndex):      {},
+			string(bucketConvAssigneeIndex): {}, string(bucketConvBoutiqueIndex): {}, string(bucketTimers): {},
 		}
 		err := tx.Bucket(bucketCustomers).ForEach(func(k, v []byte) error {
 			var r customerRecord
@@ -44,6 +45,32 @@ func (db *DB) VerifyIndexes() error {
 			return err
 		}
 		customers := tx.Bucket(bucketCustomers)
+		err = tx.Bucket(bucketConversations).ForEach(func(k, v []byte) error {
+			var r conversationRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("conversation %s: %w", k, err)
+			}
+			c := &r.Conversation
+			if customers.Get(k) == nil || string(c.Customer) != string(k) {
+				return fmt.Errorf("conversation %s of a missing customer", k)
+			}
+			if !c.Waiting() {
+				return nil
+			}
+			if c.Assignee != "" {
+				want[string(bucketConvAssigneeIndex)][string(joinKey(string(c.Assignee), string(k)))] = ""
+			}
+			if c.Boutique != "" {
+				want[string(bucketConvBoutiqueIndex)][string(joinKey(string(c.Boutique), string(k)))] = ""
+			}
+			if at, stage := c.NextTimer(); stage != "" {
+				want[string(bucketTimers)][string(timerKey(at, c.Customer))] = ""
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 		err = tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
 			var r messageRecord
 			if err := json.Unmarshal(v, &r); err != nil {

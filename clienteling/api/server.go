@@ -55,6 +55,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	route("POST /api/v1/associates/{userid}/qrcode", s.associateQRCode)
 	route("GET /api/v1/admin/backup", s.streamBackup)
 	route("POST /api/v1/transfers", s.transfer)
+	s.registerDesk(route)
 	mux.Handle("/api/", s.authenticated(func(w http.ResponseWriter, r *http.Request) error {
 		return clienteling.Errorf(clienteling.ENOTFOUND, "no such API route")
 	}))

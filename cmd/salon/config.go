@@ -11,6 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/salonhq/salon/clienteling"
 )
 
 // Config is every setting of `salon serve`. Each has a flag and an
@@ -44,6 +47,10 @@ type Config struct {
 	WeChatAPI    string
 	WeComAPI     string
 	PayAPI       string
+	SLATop       string
+	SLAOther     string
+	SLAAfter     string
+	DefaultShop  string
 }
 
 // setting binds one field to its flag and variable.
@@ -83,6 +90,10 @@ func (c *Config) settings() []setting {
 		{"wechat-api-base", "SALON_WECHAT_API_BASE", "https://api.weixin.qq.com", "where Official Account API calls go", &c.WeChatAPI, false},
 		{"wecom-api-base", "SALON_WECOM_API_BASE", "https://qyapi.weixin.qq.com", "where WeCom API calls go", &c.WeComAPI, false},
 		{"pay-api-base", "SALON_PAY_API_BASE", "https://api.mch.weixin.qq.com", "where WeChat Pay API calls go", &c.PayAPI, false},
+		{"sla-top", "SALON_SLA_TOP", "5m", "time to answer a top-tier client inside opening hours", &c.SLATop, false},
+		{"sla-other", "SALON_SLA_OTHER", "15m", "time to answer other clients inside opening hours", &c.SLAOther, false},
+		{"sla-after-hours", "SALON_SLA_AFTER_HOURS", "30m", "time to answer, from the next opening, a client who wrote while closed", &c.SLAAfter, false},
+		{"default-boutique", "SALON_DEFAULT_BOUTIQUE", "", "boutique whose queue receives clients of no boutique (default: the first by id)", &c.DefaultShop, false},
 	}
 }
 
@@ -178,10 +189,44 @@ func (c *Config) Validate() error {
 			bad(b.env, "must be an http(s) URL, got %q", b.v)
 		}
 	}
+	if _, err := c.SLA(); err != nil {
+		bad("SALON_"+strings.ToUpper(clienteling.ErrorField(err)), "%s", clienteling.ErrorMessage(err))
+	}
+	if c.DefaultShop != "" && clienteling.Validate(&struct {
+		ID clienteling.BoutiqueID `validate:"slug"`
+	}{clienteling.BoutiqueID(c.DefaultShop)}) != nil {
+		bad("SALON_DEFAULT_BOUTIQUE", "must be a boutique id (lower-case letters, digits and dashes), got %q", c.DefaultShop)
+	}
 	if c.Sandbox == "on" && c.hasCredentials() {
 		bad("SALON_SANDBOX", "is on, but WeChat credentials are set: sandbox mode never talks to WeChat")
 	}
 	return errors.Join(errs...)
+}
+
+// SLA parses the reply-due settings. The error names the setting by its
+// field (sla_top, sla_other, sla_after_hours).
+func (c *Config) SLA() (clienteling.SLA, error) {
+	var sla clienteling.SLA
+	for _, f := range []struct {
+		field, v string
+		dst      *time.Duration
+	}{{"sla_top", c.SLATop, &sla.Top}, {"sla_other", c.SLAOther, &sla.Other}, {"sla_after_hours", c.SLAAfter, &sla.AfterHours}} {
+		d, err := time.ParseDuration(f.v)
+		if err != nil {
+			return sla, clienteling.FieldError(f.field, "must be a duration such as 15m, got %q", f.v)
+		}
+		*f.dst = d
+	}
+	return sla, sla.Validate()
+}
+
+// Desk is the routing and reply-due rules the settings describe.
+func (c *Config) Desk() *clienteling.Desk {
+	sla, err := c.SLA()
+	if err != nil {
+		sla = clienteling.DefaultSLA()
+	}
+	return &clienteling.Desk{SLA: sla, DefaultBoutique: clienteling.BoutiqueID(c.DefaultShop)}
 }
 
 // hasCredentials reports whether any WeChat family is configured.

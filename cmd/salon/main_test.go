@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/salonhq/salon/clienteling"
 )
 
 const testAdminToken = "test-admin-token-0123456789"
@@ -15,6 +17,12 @@ const testAdminToken = "test-admin-token-0123456789"
 // MustRunMain starts the real service on port 0 with a temporary data dir,
 // in sandbox mode unless cfg says otherwise, and stops it at cleanup.
 func MustRunMain(tb testing.TB, edit ...func(*Config)) *Main {
+	tb.Helper()
+	return mustRunMainAt(tb, nil, edit...)
+}
+
+// mustRunMainAt is MustRunMain on clock (nil: the real one).
+func mustRunMainAt(tb testing.TB, clock clienteling.Timer, edit ...func(*Config)) *Main {
 	tb.Helper()
 	var cfg Config
 	cfg.bindFlags(newFlagSet("test", "", io.Discard), func(string) string { return "" })
@@ -24,7 +32,7 @@ func MustRunMain(tb testing.TB, edit ...func(*Config)) *Main {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	m := &Main{Config: cfg}
+	m := &Main{Config: cfg, Clock: clock}
 	if err := m.Run(context.Background()); err != nil {
 		tb.Fatalf("run main: %v", err)
 	}

@@ -31,6 +31,7 @@ func (m *Main) startProfiles(ctx context.Context, client *wxclient.Client) error
 func (m *Main) afterReceive() {
 	m.relay.Wake()
 	m.profiles.Wake()
+	m.escalator.Wake()
 }
 
 // openOA makes the one access-token provider of the Official Account (the

@@ -37,6 +37,9 @@ type Main struct {
 	Bus      *natsbus.Bus
 	Service  *clienteling.Service
 	Registry *prometheus.Registry
+	// Clock, if set, replaces the real clock: tests move time to reach
+	// reply-due reminders and escalations.
+	Clock clienteling.Timer
 
 	relay     *natsbus.Relay
 	stopRelay context.CancelFunc
@@ -50,6 +53,7 @@ type Main struct {
 	served     chan error
 	sandbox    *sandbox
 	kfPuller   *kf.Puller // nil unless 微信客服 is configured
+	escalator  *clienteling.Escalator
 
 	generatedAdmin string // for tests: the token printed at first start
 }
@@ -71,11 +75,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
-	m.DB, err = store.Open(m.Config.DBPath(), store.Options{})
+	m.DB, err = store.Open(m.Config.DBPath(), store.Options{Now: m.clock().Now, Desk: m.Config.Desk()})
 	if err != nil {
 		return err
 	}
-	m.Service = clienteling.NewService(m.DB, clienteling.SystemClock{})
+	m.Service = clienteling.NewService(m.DB, m.clock())
 	if err := m.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
@@ -106,6 +110,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	relayCtx, stopRelay := context.WithCancel(context.Background())
 	m.stopRelay, m.relayDone = stopRelay, make(chan struct{})
 	go func() { defer close(m.relayDone); m.relay.Run(relayCtx) }()
+	m.startEscalator(relayCtx)
 	if err := m.startProfiles(relayCtx, client); err != nil {
 		return err
 	}

@@ -1,0 +1,95 @@
+package clienteling
+
+import (
+	"context"
+	"fmt"
+)
+
+// conversations returns the store's conversation port.
+func (s *Service) conversations() (ConversationStore, error) {
+	cs, ok := s.store.(ConversationStore)
+	if !ok {
+		return nil, Internal("conversations", fmt.Errorf("the store keeps no conversations"))
+	}
+	return cs, nil
+}
+
+// Conversation returns a client's conversation: whether the brand owes an
+// answer, to whom, by when, and how it was routed. Whoever may see the
+// client may see it.
+func (s *Service) Conversation(ctx context.Context, id CustomerID) (*Conversation, error) {
+	if _, err := s.FindCustomerByID(ctx, id); err != nil {
+		return nil, err
+	}
+	cs, err := s.conversations()
+	if err != nil {
+		return nil, err
+	}
+	return cs.Conversation(ctx, id)
+}
+
+// Conversations lists waiting conversations, oldest wait first: an
+// associate sees those waiting for them, a manager their boutique's, the
+// CRM team and admins any.
+func (s *Service) Conversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error) {
+	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
+		return nil, err
+	}
+	switch p := PrincipalFrom(ctx); p.Role {
+	case RoleAssociate:
+		if f.Assignee != "" && string(f.Assignee) != p.Subject {
+			return nil, nil
+		}
+		f.Assignee = AssociateID(p.Subject)
+	case RoleManager:
+		if f.Boutique != "" && f.Boutique != p.Boutique {
+			return nil, nil
+		}
+		f.Boutique = p.Boutique
+	}
+	cs, err := s.conversations()
+	if err != nil {
+		return nil, err
+	}
+	return cs.Conversations(ctx, f)
+}
+
+// AssignConversation hands a client's conversation to associate to: a
+// manager within their boutique, or an admin. ENOTFOUND for a client the
+// manager may not see; EINVALID (field "associate") for an associate of
+// another boutique or one who left.
+func (s *Service) AssignConversation(ctx context.Context, id CustomerID, to AssociateID) (*Conversation, error) {
+	if err := require(ctx, RoleManager, RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := Validate(&struct {
+		Associate AssociateID `json:"associate" validate:"required,userid"`
+	}{to}); err != nil {
+		return nil, err
+	}
+	if _, err := s.FindCustomerByID(ctx, id); err != nil {
+		return nil, err
+	}
+	a, err := s.store.FindAssociate(ctx, to)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, FieldError("associate", "no such associate")
+	} else if err != nil {
+		return nil, err
+	}
+	p := PrincipalFrom(ctx)
+	var by AssociateID
+	if p.Role == RoleManager {
+		if a.Boutique != p.Boutique {
+			return nil, FieldError("associate", "is not in your boutique")
+		}
+		by = AssociateID(p.Subject)
+	}
+	if a.Status == StatusDeparted {
+		return nil, FieldError("associate", "has left the brand")
+	}
+	cs, err := s.conversations()
+	if err != nil {
+		return nil, err
+	}
+	return cs.AssignConversation(ctx, id, to, by)
+}

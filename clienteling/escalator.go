@@ -1,0 +1,106 @@
+package clienteling
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Timer is a clock that can also wait: the escalator's view of time, so
+// that tests drive reminders and escalations with a fake one.
+type Timer interface {
+	Clock
+	// After delivers once d has passed on this clock.
+	After(d time.Duration) <-chan time.Time
+}
+
+// SystemTimer is the real clock.
+type SystemTimer struct{ SystemClock }
+
+// After waits on the real clock.
+func (SystemTimer) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Escalator runs reply-due reminders and escalations when they fall due.
+// The timers live in the store, written with the conversations they belong
+// to, so a restart loses none: the first pass after it fires every timer
+// that fell due while Salon was down.
+type Escalator struct {
+	store ConversationStore
+	clock Timer
+	log   *slog.Logger
+	// fired is called after timers ran, so that their events are relayed
+	// at once.
+	fired func()
+	wake  chan struct{}
+}
+
+// escalatorBatch bounds the timers one transaction runs.
+const escalatorBatch = 200
+
+// escalatorIdle is the longest the escalator sleeps with nothing due: a
+// safety net for a missed wake.
+const escalatorIdle = time.Minute
+
+// NewEscalator returns an escalator over store. fired may be nil.
+func NewEscalator(store ConversationStore, clock Timer, log *slog.Logger, fired func()) *Escalator {
+	if clock == nil {
+		clock = SystemTimer{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Escalator{store: store, clock: clock, log: log, fired: fired, wake: make(chan struct{}, 1)}
+}
+
+// Wake says a conversation started waiting, so the escalator reconsiders
+// how long to sleep. It never blocks.
+func (e *Escalator) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RunOnce fires every timer due now and returns when the next one falls
+// due (zero when none).
+func (e *Escalator) RunOnce(ctx context.Context) (time.Time, error) {
+	for {
+		n, next, err := e.store.FireTimers(ctx, e.clock.Now(), escalatorBatch)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if n > 0 && e.fired != nil {
+			e.fired()
+		}
+		if n < escalatorBatch {
+			return next, nil
+		}
+	}
+}
+
+// Run fires timers as they fall due until ctx ends.
+func (e *Escalator) Run(ctx context.Context) {
+	backoff := time.Second
+	for {
+		next, err := e.RunOnce(context.WithoutCancel(ctx))
+		if ctx.Err() != nil {
+			return
+		}
+		wait := escalatorIdle
+		if err != nil {
+			e.log.Warn("escalator: storage failed; will retry", "err", err, "in", backoff)
+			wait, backoff = backoff, min(backoff*2, time.Minute)
+		} else {
+			backoff = time.Second
+			if !next.IsZero() {
+				wait = min(max(next.Sub(e.clock.Now()), 0), escalatorIdle)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.wake:
+		case <-e.clock.After(wait):
+		}
+	}
+}

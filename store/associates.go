@@ -1,0 +1,33 @@
+package store
+
+import (
+	"context"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/salonhq/salon/clienteling"
+)
+
+// UpdateAssociate implements clienteling.AssociateUpdater: fn changes the
+// associate read in the transaction that writes it back. Userid and
+// boutique do not change here: a move between boutiques is a transfer.
+func (db *DB) UpdateAssociate(ctx context.Context, id clienteling.AssociateID, fn func(*clienteling.Associate) error) (*clienteling.Associate, error) {
+	var out *clienteling.Associate
+	err := db.update("update associate", func(tx *bolt.Tx) error {
+		var r associateRecord
+		if err := get(tx, bucketAssociates, []byte(id), &r, "associate"); err != nil {
+			return err
+		}
+		a := r.domain(string(id))
+		if err := fn(a); err != nil {
+			return err
+		}
+		a.UserID, a.Boutique = id, clienteling.BoutiqueID(r.Boutique)
+		if err := clienteling.Validate(a); err != nil {
+			return err
+		}
+		out = a
+		return put(tx, bucketAssociates, []byte(id), associateToRecord(a))
+	})
+	return out, err
+}
