@@ -208,4 +208,7 @@ type ConversationStore interface {
 	// before now, and returns how many ran and when the next one is due
 	// (zero when none).
 	FireTimers(ctx context.Context, now time.Time, limit int) (int, time.Time, error)
+	// RemindDates writes the important-date reminders (DateReminders) due
+	// since the previous call, up to now, once each, and returns how many.
+	RemindDates(ctx context.Context, now time.Time) (int, error)
 }

@@ -32,7 +32,14 @@ type Escalator struct {
 	// at once.
 	fired func()
 	wake  chan struct{}
+	// datesAt is when important dates were last swept, in memory: the
+	// store keeps the real mark, this only spares needless sweeps.
+	datesAt time.Time
 }
+
+// dateSweepEvery is how often important dates are swept: reminders go
+// out at 9:00, and a sweep reads every client with dates.
+const dateSweepEvery = 15 * time.Minute
 
 // escalatorBatch bounds the timers one transaction runs.
 const escalatorBatch = 200
@@ -64,6 +71,16 @@ func (e *Escalator) Wake() {
 // RunOnce fires every timer due now and returns when the next one falls
 // due (zero when none).
 func (e *Escalator) RunOnce(ctx context.Context) (time.Time, error) {
+	if now := e.clock.Now(); now.Sub(e.datesAt) >= dateSweepEvery {
+		n, err := e.store.RemindDates(ctx, now)
+		if err != nil {
+			return time.Time{}, err
+		}
+		e.datesAt = now
+		if n > 0 && e.fired != nil {
+			e.fired()
+		}
+	}
 	for {
 		n, next, err := e.store.FireTimers(ctx, e.clock.Now(), escalatorBatch)
 		if err != nil {
@@ -95,6 +112,7 @@ func (e *Escalator) Run(ctx context.Context) {
 			if !next.IsZero() {
 				wait = min(max(next.Sub(e.clock.Now()), 0), escalatorIdle)
 			}
+			wait = min(wait, max(e.datesAt.Add(dateSweepEvery).Sub(e.clock.Now()), 0))
 		}
 		select {
 		case <-ctx.Done():
