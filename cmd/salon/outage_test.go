@@ -1,0 +1,119 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/salonhq/salon/bot/wechattest"
+)
+
+// natsOutage is how long NATS stays down while clients write, as the
+// issue asks: long enough for the relay to back off several times.
+const natsOutage = 30 * time.Second
+
+// Clients keep writing while the external NATS server is stopped for 30
+// seconds and started again: every message is acknowledged, and every
+// notification reaches the notify stream exactly once.
+func TestNotificationsSurviveNATSOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 30-second outage; -short skips it")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	natsDir := t.TempDir()
+	srv := runNATS(t, port, natsDir)
+	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	m := MustRunMain(t, func(c *Config) { c.NATSURL = url })
+	oa := oaSender(m)
+
+	var sent atomic.Int64
+	stop := make(chan struct{})
+	var writers sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+				openid := fmt.Sprintf("oOUTAGE%d_%02d", w, i%10)
+				cb := oa.Safe(wechattest.TextMsg("gh_salon", openid, "hello", int64(w)<<32|int64(i), time.Now()).XML())
+				if status, body := post(t, m, cb); status != 200 || body != "success" {
+					t.Errorf("writer %d message %d: %d %q", w, i, status, body)
+					return
+				}
+				sent.Add(1)
+			}
+		}()
+	}
+	time.Sleep(2 * time.Second)
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	time.Sleep(natsOutage)
+	srv = runNATS(t, port, natsDir)
+	defer srv.Shutdown()
+	time.Sleep(2 * time.Second)
+	close(stop)
+	writers.Wait()
+	want := int(sent.Load())
+	t.Logf("%d messages acknowledged across the outage", want)
+
+	watcher, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Close()
+	js, err := jetstream.New(watcher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := js.OrderedConsumer(t.Context(), "SALON_NOTIFY", jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for deadline := time.Now().Add(60 * time.Second); len(seen) < want; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d message notifications arrived", len(seen), want)
+		}
+		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for msg := range batch.Messages() {
+			var n struct {
+				Type string
+				Data struct{ Message string }
+			}
+			if err := json.Unmarshal(msg.Data(), &n); err != nil {
+				t.Fatalf("notification %s: %v", msg.Data(), err)
+			}
+			if n.Type == "message.received" {
+				seen[n.Data.Message]++
+			}
+		}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("notification of message %s arrived %d times", id, n)
+		}
+	}
+	if len(seen) != want {
+		t.Fatalf("%d notifications for %d messages", len(seen), want)
+	}
+}
