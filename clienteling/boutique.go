@@ -2,6 +2,7 @@ package clienteling
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -25,11 +26,20 @@ type Boutique struct {
 // Location returns the boutique's time zone, or Asia/Shanghai if it cannot
 // be loaded (validation makes that an impossible case for stored boutiques).
 func (b *Boutique) Location() *time.Location {
-	if loc, err := time.LoadLocation(b.Timezone); err == nil {
-		return loc
+	if loc, ok := locations.Load(b.Timezone); ok {
+		return loc.(*time.Location)
 	}
-	return shanghai
+	loc, err := time.LoadLocation(b.Timezone)
+	if err != nil {
+		return shanghai
+	}
+	locations.Store(b.Timezone, loc)
+	return loc
 }
+
+// locations caches loaded time zones: LoadLocation reads and parses the
+// zone database each time, and routing asks for every message.
+var locations sync.Map
 
 var shanghai = time.FixedZone("CST", 8*3600)
 

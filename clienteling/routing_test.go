@@ -1,6 +1,7 @@
 package clienteling
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -154,5 +155,22 @@ func TestDeskLifecycle(t *testing.T) {
 	}
 	if len(conv.Routing) != maxRoutingHistory {
 		t.Fatalf("routing history grows without bound: %d", len(conv.Routing))
+	}
+}
+
+// BenchmarkRoute is one routing decision for a client whose advisor is
+// away, in a boutique of 30 associates: the path that ranks everyone.
+func BenchmarkRoute(b *testing.B) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, cst)
+	var staff []StaffLoad
+	for i := 0; i < 30; i++ {
+		staff = append(staff, StaffLoad{Associate: assoc(fmt.Sprintf("a%02d", i), StaffAssociate, StatusActive), Open: i % 7})
+	}
+	in := RouteInput{Now: now, Advisor: assoc("amy", StaffAssociate, StatusAway), HadAdvisor: true, Boutique: testBoutique(), Staff: staff}
+	b.ReportAllocs()
+	for b.Loop() {
+		if d := Route(in); d.Assignee == "" {
+			b.Fatal("nobody chosen")
+		}
 	}
 }

@@ -191,6 +191,9 @@ func (db *DB) routeInput(tx *bolt.Tx, c *clienteling.Customer, now time.Time) (c
 		return in, err
 	}
 	in.Boutique = br.domain(string(boutique))
+	if clienteling.OnDuty(in.Advisor, in.Boutique, now) {
+		return in, nil // the usual case: their own advisor answers, nobody else is ranked
+	}
 	staff, err := staffLoads(tx, boutique)
 	in.Staff = staff
 	return in, err
