@@ -174,12 +174,7 @@ func (db *DB) routeInput(tx *bolt.Tx, c *clienteling.Customer, now time.Time) (c
 		}
 	}
 	if boutique == "" {
-		boutique = db.desk.DefaultBoutique
-	}
-	if boutique == "" {
-		if k, _ := tx.Bucket(bucketBoutiques).Cursor().First(); k != nil {
-			boutique = clienteling.BoutiqueID(k)
-		}
+		boutique = db.fallbackBoutique(tx)
 	}
 	if boutique == "" {
 		return in, nil
@@ -421,4 +416,16 @@ func mergeConversation(tx *bolt.Tx, from, into clienteling.CustomerID) error {
 	moved := *src
 	moved.Customer = into
 	return putConversation(tx, dst, &moved)
+}
+
+// fallbackBoutique is where clients of no boutique go: the configured
+// default, else the first boutique by id; empty when there is none.
+func (db *DB) fallbackBoutique(tx *bolt.Tx) clienteling.BoutiqueID {
+	if db.desk.DefaultBoutique != "" {
+		return db.desk.DefaultBoutique
+	}
+	if k, _ := tx.Bucket(bucketBoutiques).Cursor().First(); k != nil {
+		return clienteling.BoutiqueID(k)
+	}
+	return ""
 }

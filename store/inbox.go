@@ -81,7 +81,7 @@ func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.Me
 		}
 	}
 	if in.Link != nil {
-		if c, err = applyLink(tx, c, in.Link, now); err != nil {
+		if c, err = db.applyLink(tx, c, in.Link, now); err != nil {
 			return nil, err
 		}
 		r.Customer = c
@@ -122,7 +122,7 @@ func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.Me
 
 // applyLink runs the domain's linking rules on c in tx and writes what they
 // decide: the advisor change and its events.
-func applyLink(tx *bolt.Tx, c *clienteling.Customer, l *clienteling.Link, now time.Time) (*clienteling.Customer, error) {
+func (db *DB) applyLink(tx *bolt.Tx, c *clienteling.Customer, l *clienteling.Link, now time.Time) (*clienteling.Customer, error) {
 	var a *clienteling.Associate
 	var rec associateRecord
 	if err := get(tx, bucketAssociates, []byte(l.Associate), &rec, "associate"); err == nil {
@@ -130,7 +130,15 @@ func applyLink(tx *bolt.Tx, c *clienteling.Customer, l *clienteling.Link, now ti
 	} else if clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
 		return nil, err
 	}
-	out := clienteling.DecideLink(c, l, a)
+	decideOn := c
+	if c.Boutique == "" {
+		// A new client scanning an unknown code is still reported to a
+		// boutique's managers: the one new clients go to.
+		cp := *c
+		cp.Boutique = db.fallbackBoutique(tx)
+		decideOn = &cp
+	}
+	out := clienteling.DecideLink(decideOn, l, a)
 	var err error
 	switch {
 	case out.SetAdvisor != nil:

@@ -52,3 +52,20 @@ func TestReceiveLinksInOneTransaction(t *testing.T) {
 		t.Fatalf("unlinked client still in amy's book: %d", len(book))
 	}
 }
+
+// A new client scanning the code of an associate Salon does not know is
+// reported to the managers of the boutique new clients go to.
+func TestUnknownAssociateScanReportedToManagers(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	seedStaff(t, db)
+	in := inbound("oa", "oStranger", "", "scan1", "subscribe")
+	in.Message.Type = clienteling.TypeEvent
+	in.Link = &clienteling.Link{Associate: "ghost", Source: "oa_qr"}
+	if _, err := db.Receive(ctx, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := drainSubjects(t, db)
+	if !has(got, "salon.notify.boutique.bj-skp "+clienteling.EventLinkUnknown) {
+		t.Fatalf("managers not told: %v", got)
+	}
+}
