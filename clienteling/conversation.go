@@ -148,6 +148,13 @@ func (d *Desk) Assign(conv *Conversation, a *Associate, by AssociateID, now time
 	return conv, routedEvents(conv, dec)
 }
 
+// Transfer hands a waiting conversation to a client's new advisor, as a
+// transfer of their book does; the transfer itself tells them.
+func (d *Desk) Transfer(conv *Conversation, to *Associate, now time.Time) *Conversation {
+	conv.record(RoutingDecision{At: now, Assignee: to.UserID, Boutique: to.Boutique, Reason: RouteTransferred})
+	return conv
+}
+
 // Fire runs the timer of stage on conv at now. A reminder goes to whoever
 // must answer; if nobody was on duty when the client wrote, the
 // conversation is offered now (in is the routing input as it stands). An

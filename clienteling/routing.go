@@ -15,6 +15,7 @@ const (
 	RouteNoAdvisor       = "no_advisor"       // a new or unlinked client
 	RouteManagerAssigned = "manager_assigned" // a manager chose
 	RouteReoffered       = "reoffered"        // nobody was on duty when it arrived; offered at the reminder
+	RouteTransferred     = "transferred"      // the client's book moved to another associate
 )
 
 // RoutingDecision is where one conversation was sent, and why.

@@ -429,3 +429,14 @@ func (db *DB) fallbackBoutique(tx *bolt.Tx) clienteling.BoutiqueID {
 	}
 	return ""
 }
+
+// transferConversation hands a client's wait, if the old advisor owed it,
+// to their new advisor, in the transaction of the transfer.
+func (db *DB) transferConversation(tx *bolt.Tx, id clienteling.CustomerID, from clienteling.AssociateID, to *clienteling.Associate, now time.Time) error {
+	old, err := findConversation(tx, id)
+	if err != nil || !old.Waiting() || (old.Assignee != from && old.Assignee != "") {
+		return err
+	}
+	prev := *old
+	return putConversation(tx, &prev, db.desk.Transfer(old, to, now))
+}

@@ -55,6 +55,9 @@ func (db *DB) TransferBook(ctx context.Context, t *clienteling.Transfer, decide 
 			}); err != nil {
 				return err
 			}
+			if err := db.transferConversation(tx, c.ID, t.From, to, now); err != nil {
+				return err
+			}
 			if move.Courtesy != nil {
 				if err := enqueueTx(tx, move.Courtesy, move.CourtesyTo); err != nil {
 					return err

@@ -120,6 +120,10 @@ func TestTransferBook(t *testing.T) {
 		if perClient != n || notices != 1 {
 			t.Fatalf("%d customer.transferred events and %d notices, want %d and 1", perClient, notices, n)
 		}
+		conv, err := db.Conversation(ctx, book[0].ID)
+		if err != nil || conv.Assignee != "chenjing" || conv.Routing[len(conv.Routing)-1].Reason != clienteling.RouteTransferred {
+			t.Fatalf("the waiting conversation stayed with amy: %+v, %v", conv, err)
+		}
 		assertTold(t, db, book[0].ID, "en: Chen Jing is your advisor")
 		assertTold(t, db, book[1].ID, "")
 		task, err := db.ClaimOutbound(ctx)
