@@ -126,8 +126,8 @@ func routedEvents(conv *Conversation, dec RoutingDecision) []Event {
 
 // Answer ends the wait: an associate (or an admin, by "") replied at now.
 // It returns the conversation changed and the event, or nil when the
-// brand owed nothing.
-func (d *Desk) Answer(conv *Conversation, by AssociateID, now time.Time) (*Conversation, []Event) {
+// brand owed nothing. It needs no policy: any reply by staff answers.
+func Answer(conv *Conversation, by AssociateID, now time.Time) (*Conversation, []Event) {
 	if !conv.Waiting() {
 		return conv, nil
 	}

@@ -143,11 +143,11 @@ func TestDeskLifecycle(t *testing.T) {
 	if _, stage := conv.NextTimer(); stage != "" {
 		t.Fatalf("escalated conversation keeps a timer %s", stage)
 	}
-	conv, events = d.Answer(conv, "amy", now.Add(12*time.Minute))
+	conv, events = Answer(conv, "amy", now.Add(12*time.Minute))
 	if conv.Waiting() || events[0].Data.(map[string]any)["response_seconds"] != int64(720) {
 		t.Fatalf("answer: %+v %v", conv, events)
 	}
-	if _, events = d.Answer(conv, "amy", now); events != nil {
+	if _, events = Answer(conv, "amy", now); events != nil {
 		t.Fatal("answering an answered conversation announced again")
 	}
 	for i := 0; i < 30; i++ {

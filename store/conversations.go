@@ -144,14 +144,15 @@ func (db *DB) converse(tx *bolt.Tx, c *clienteling.Customer, now time.Time) (*cl
 }
 
 // answerConversation ends the client's wait, if any, in tx: an associate
-// (by; empty for an admin) queued a reply.
-func (db *DB) answerConversation(tx *bolt.Tx, id clienteling.CustomerID, by clienteling.AssociateID, now time.Time) error {
+// (by; empty for an admin) wrote to them. appendMessage calls it, so every
+// path that records a staff message (a reply, a card) answers.
+func answerConversation(tx *bolt.Tx, id clienteling.CustomerID, by clienteling.AssociateID, now time.Time) error {
 	old, err := findConversation(tx, id)
 	if err != nil || !old.Waiting() {
 		return err
 	}
 	prev := *old
-	conv, events := db.desk.Answer(old, by, now)
+	conv, events := clienteling.Answer(old, by, now)
 	if err := putConversation(tx, &prev, conv); err != nil {
 		return err
 	}

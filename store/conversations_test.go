@@ -3,6 +3,7 @@ package store_test
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,5 +245,48 @@ func TestNightMessageIsOfferedAtTheReminder(t *testing.T) {
 	got := drainSubjects(t, db)
 	if !has(got, "salon.notify.associate.sophie reply.due") || !has(got, "salon.notify.associate.sophie conversation.assigned") {
 		t.Fatalf("sophie not told: %v", got)
+	}
+}
+
+// An associate's reply answers the conversation in the transaction that
+// queues it: the timers go, the loads drop, the response time is told.
+func TestReplyAnswersTheConversation(t *testing.T) {
+	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
+	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
+	id := seedDesk(t, db, clienteling.StatusActive)
+	if _, err := db.Receive(ctx, inbound("oa", "oVIP", "", "oa:1", "hello"), clienteling.AnnounceReceived); err != nil {
+		t.Fatal(err)
+	}
+	drainSubjects(t, db)
+	clock.Advance(90 * time.Second)
+	reply := &clienteling.Message{Customer: id, Channel: "oa", Type: "text", Text: "Bonjour", Author: clienteling.AuthorAssociate,
+		Associate: "amy", At: clock.Now()}
+	if err := db.Enqueue(ctx, reply, clienteling.Identity{Channel: "oa", ExternalID: "oVIP"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	conv, _ := db.Conversation(ctx, id)
+	if conv.Waiting() || conv.AnsweredBy != "amy" {
+		t.Fatalf("conversation: %+v", conv)
+	}
+	if n, next, err := db.FireTimers(ctx, clock.Now().Add(time.Hour), 100); n != 0 || !next.IsZero() || err != nil {
+		t.Fatalf("timers left after the answer: %d %v %v", n, next, err)
+	}
+	if list, _ := db.Conversations(ctx, clienteling.ConversationFilter{Assignee: "amy"}); len(list) != 0 {
+		t.Fatalf("amy still owes: %v", list)
+	}
+	pending, _ := db.PendingEvents(ctx, 100)
+	var answered bool
+	for _, e := range pending {
+		answered = answered || (e.Subject == "salon.events.conversation.answered" && strings.Contains(string(e.Payload), `"response_seconds":90`))
+	}
+	if !answered {
+		t.Fatal("no conversation.answered event with the response time")
+	}
+	// The client writes again: a new wait begins.
+	if _, err := db.Receive(ctx, inbound("oa", "oVIP", "", "oa:2", "merci"), clienteling.AnnounceReceived); err != nil {
+		t.Fatal(err)
+	}
+	if conv, _ := db.Conversation(ctx, id); !conv.Waiting() || !conv.WaitingSince.Equal(clock.Now()) {
+		t.Fatalf("second wait: %+v", conv)
 	}
 }

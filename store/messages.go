@@ -68,6 +68,9 @@ func appendMessage(tx *bolt.Tx, m *clienteling.Message) (duplicate bool, err err
 			return false, err
 		}
 	}
+	if m.Direction == clienteling.DirectionOut && m.Author == clienteling.AuthorAssociate {
+		return false, answerConversation(tx, m.Customer, m.Associate, m.At)
+	}
 	return false, nil
 }
 
