@@ -14,6 +14,22 @@ func (s *Service) conversations() (ConversationStore, error) {
 	return cs, nil
 }
 
+// serves reports whether the acting associate is the one the client's
+// conversation was routed to, though not their advisor: a colleague
+// covering for an advisor who is away must read the history and reply.
+func (s *Service) serves(ctx context.Context, c *Customer) bool {
+	p := PrincipalFrom(ctx)
+	if p == nil || p.Role != RoleAssociate {
+		return false
+	}
+	cs, err := s.conversations()
+	if err != nil {
+		return false
+	}
+	conv, err := cs.Conversation(ctx, c.ID)
+	return err == nil && string(conv.Assignee) == p.Subject
+}
+
 // Conversation returns a client's conversation: whether the brand owes an
 // answer, to whom, by when, and how it was routed. Whoever may see the
 // client may see it.

@@ -254,7 +254,11 @@ func (s *Service) FindCustomerByID(ctx context.Context, id CustomerID) (*Custome
 	if err != nil {
 		return nil, err
 	}
-	return visible(PrincipalFrom(ctx), c)
+	v, err := visible(PrincipalFrom(ctx), c)
+	if err != nil && s.serves(ctx, c) {
+		return c, nil
+	}
+	return v, err
 }
 
 // FindCustomerByIdentity looks a customer up by channel identity.

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -288,5 +289,39 @@ func TestReplyAnswersTheConversation(t *testing.T) {
 	}
 	if conv, _ := db.Conversation(ctx, id); !conv.Waiting() || !conv.WaitingSince.Equal(clock.Now()) {
 		t.Fatalf("second wait: %+v", conv)
+	}
+}
+
+// A colleague covering for an advisor who is away may read the client and
+// answer; nobody else in the boutique may, and the cover ends when a
+// manager hands the conversation to someone else.
+func TestCoveringAssociateMayServeTheClient(t *testing.T) {
+	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
+	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
+	id := seedDesk(t, db, clienteling.StatusAway)
+	if err := db.CreateAssociates(ctx, []*clienteling.Associate{{UserID: "zoe", Name: "Zoe", Boutique: "sh-plaza66", Role: "associate", Status: "away"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Receive(ctx, inbound("oa", "oVIP", "", "oa:1", "hello"), clienteling.AnnounceReceived); err != nil {
+		t.Fatal(err)
+	}
+	svc := clienteling.NewService(db, clock)
+	as := func(who string) context.Context {
+		return clienteling.WithPrincipal(ctx, &clienteling.Principal{Subject: who, Role: clienteling.RoleAssociate, Boutique: "sh-plaza66"})
+	}
+	if _, err := svc.FindCustomerByID(as("sophie"), id); err != nil {
+		t.Fatalf("sophie covers amy's client: %v", err)
+	}
+	if _, _, err := svc.Messages(as("sophie"), id, clienteling.MessagePage{}); err != nil {
+		t.Fatalf("sophie reads the history: %v", err)
+	}
+	if _, err := svc.FindCustomerByID(as("zoe"), id); clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+		t.Fatalf("zoe, not covering: %v", err)
+	}
+	if _, err := db.AssignConversation(ctx, id, "chenjing", "chenjing"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.FindCustomerByID(as("sophie"), id); clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+		t.Fatalf("sophie after reassignment: %v", err)
 	}
 }
