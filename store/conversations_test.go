@@ -63,6 +63,19 @@ func drainSubjects(t testing.TB, db *store.DB) []string {
 	return out
 }
 
+// vipWrote opens a database on a manual clock at now, seeds the desk with
+// amy in amyStatus, and has amy's top-tier client write text.
+func vipWrote(t testing.TB, now time.Time, amyStatus, text string) (*clienteling.ManualClock, *store.DB, clienteling.CustomerID) {
+	t.Helper()
+	clock := clienteling.NewManualClock(now)
+	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
+	id := seedDesk(t, db, amyStatus)
+	if _, err := db.Receive(ctx, inbound("oa", "oVIP", "", "oa:1", text), clienteling.AnnounceReceived); err != nil {
+		t.Fatal(err)
+	}
+	return clock, db, id
+}
+
 func has(list []string, want string) bool {
 	for _, s := range list {
 		if s == want {
@@ -73,12 +86,7 @@ func has(list []string, want string) bool {
 }
 
 func TestReceiveRoutesAndTimesTheConversation(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
-	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
-	id := seedDesk(t, db, clienteling.StatusActive)
-	if _, err := db.Receive(ctx, inbound("oa", "oVIP", "", "oa:1", "Is the bag in stock?"), clienteling.AnnounceReceived); err != nil {
-		t.Fatal(err)
-	}
+	clock, db, id := vipWrote(t, time.Date(2026, 11, 23, 12, 0, 0, 0, cst), clienteling.StatusActive, "Is the bag in stock?")
 	conv, err := db.Conversation(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -114,12 +122,7 @@ func TestReceiveRoutesAndTimesTheConversation(t *testing.T) {
 }
 
 func TestReceiveQueuesWhenTheAdvisorIsAway(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
-	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
-	id := seedDesk(t, db, clienteling.StatusAway)
-	if _, err := db.Receive(ctx, inbound("oa", "oVIP", "", "oa:1", "hello"), clienteling.AnnounceReceived); err != nil {
-		t.Fatal(err)
-	}
+	_, db, id := vipWrote(t, time.Date(2026, 11, 23, 12, 0, 0, 0, cst), clienteling.StatusAway, "hello")
 	conv, _ := db.Conversation(ctx, id)
 	if conv.Assignee != "sophie" || !conv.Queue || conv.Routing[0].Reason != clienteling.RouteAdvisorAway {
 		t.Fatalf("conversation: %+v", conv)
@@ -252,12 +255,7 @@ func TestNightMessageIsOfferedAtTheReminder(t *testing.T) {
 // An associate's reply answers the conversation in the transaction that
 // queues it: the timers go, the loads drop, the response time is told.
 func TestReplyAnswersTheConversation(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
-	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
-	id := seedDesk(t, db, clienteling.StatusActive)
-	if _, err := db.Receive(ctx, inbound("oa", "oVIP", "", "oa:1", "hello"), clienteling.AnnounceReceived); err != nil {
-		t.Fatal(err)
-	}
+	clock, db, id := vipWrote(t, time.Date(2026, 11, 23, 12, 0, 0, 0, cst), clienteling.StatusActive, "hello")
 	drainSubjects(t, db)
 	clock.Advance(90 * time.Second)
 	reply := &clienteling.Message{Customer: id, Channel: "oa", Type: "text", Text: "Bonjour", Author: clienteling.AuthorAssociate,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -13,8 +14,38 @@ import (
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling/natsbus"
+	"github.com/salonhq/salon/store"
 	"github.com/salonhq/salon/store/storetest"
 )
+
+// benchStack is the ingress path as it runs in Salon: a real database, an
+// embedded JetStream, the outbox relay woken on commit, and the handler
+// behind loopback HTTP.
+type benchStack struct {
+	db  *store.DB
+	bus *natsbus.Bus
+	srv *httptest.Server
+	oa  *wechattest.OA
+}
+
+// newBenchStack builds one; seed, if set, runs on the database first.
+func newBenchStack(b *testing.B, seed func(*store.DB)) *benchStack {
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	db := storetest.MustOpenDB(b)
+	if seed != nil {
+		seed(db)
+	}
+	bus, err := natsbus.Open(ctx, natsbus.Config{StoreDir: b.TempDir(), Name: "bench"}, discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(bus.Close)
+	relay := natsbus.NewRelay(db, bus.JS, discard)
+	go relay.Run(ctx)
+	srv, oa := newServer(b, db, relay.Wake)
+	return &benchStack{db: db, bus: bus, srv: srv, oa: oa}
+}
 
 // BenchmarkIngressHTTP drives the real /wechat/oa handler over loopback HTTP
 // with safe-mode (signed, AES-encrypted) text messages from 1 000 distinct
@@ -35,17 +66,8 @@ func BenchmarkIngressHTTP(b *testing.B) {
 			name += fmt.Sprintf("/rate=%d/s", time.Second/tc.every)
 		}
 		b.Run(name, func(b *testing.B) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			db := storetest.MustOpenDB(b)
-			bus, err := natsbus.Open(ctx, natsbus.Config{StoreDir: b.TempDir(), Name: "bench"}, discard)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer bus.Close()
-			relay := natsbus.NewRelay(db, bus.JS, discard)
-			go relay.Run(ctx)
-			srv, oa := newServer(b, db, relay.Wake)
+			stack := newBenchStack(b, nil)
+			srv, oa := stack.srv, stack.oa
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
 
 			// Build every callback before timing: WeChat does the sealing.

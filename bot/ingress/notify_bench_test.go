@@ -17,8 +17,7 @@ import (
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/clienteling/natsbus"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/store"
 )
 
 // BenchmarkNotifyLatency measures what an associate feels: from the moment
@@ -30,27 +29,20 @@ import (
 // of the whole trip from the moment WeChat posts the callback.
 func BenchmarkNotifyLatency(b *testing.B) {
 	const conc, every = 32, 2 * time.Millisecond // 500 msgs/s
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	db := storetest.MustOpenDB(b)
-	if err := db.CreateBoutique(ctx, &clienteling.Boutique{ID: "sh-plaza66", Name: "Plaza 66", City: "Shanghai", Timezone: "Asia/Shanghai"}); err != nil {
-		b.Fatal(err)
-	}
-	var staff []*clienteling.Associate
-	for _, id := range []string{"amy", "sophie", "ben", "lea"} {
-		staff = append(staff, &clienteling.Associate{UserID: clienteling.AssociateID(id), Name: id, Boutique: "sh-plaza66", Role: "associate", Status: "active"})
-	}
-	if err := db.CreateAssociates(ctx, staff); err != nil {
-		b.Fatal(err)
-	}
-	bus, err := natsbus.Open(ctx, natsbus.Config{StoreDir: b.TempDir(), Name: "bench"}, discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer bus.Close()
-	relay := natsbus.NewRelay(db, bus.JS, discard)
-	go relay.Run(ctx)
-	srv, oa := newServer(b, db, relay.Wake)
+	stack := newBenchStack(b, func(db *store.DB) {
+		ctx := context.Background()
+		if err := db.CreateBoutique(ctx, &clienteling.Boutique{ID: "sh-plaza66", Name: "Plaza 66", City: "Shanghai", Timezone: "Asia/Shanghai"}); err != nil {
+			b.Fatal(err)
+		}
+		var staff []*clienteling.Associate
+		for _, id := range []string{"amy", "sophie", "ben", "lea"} {
+			staff = append(staff, &clienteling.Associate{UserID: clienteling.AssociateID(id), Name: id, Boutique: "sh-plaza66", Role: "associate", Status: "active"})
+		}
+		if err := db.CreateAssociates(ctx, staff); err != nil {
+			b.Fatal(err)
+		}
+	})
+	srv, oa, bus := stack.srv, stack.oa, stack.bus
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
 
 	sentAt := make([]atomic.Int64, b.N)

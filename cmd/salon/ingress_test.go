@@ -132,23 +132,46 @@ func runNATS(t *testing.T, port int, dir string) *server.Server {
 	return s
 }
 
-// TestOACallbackWithNATSDown: with NATS stopped, callbacks are still
-// acknowledged; the notifications follow once it is back, each once.
-func TestOACallbackWithNATSDown(t *testing.T) {
+// externalNATS is a JetStream server outside Salon that a test can stop
+// and start again at the same address, with the same storage.
+type externalNATS struct {
+	t    *testing.T
+	port int
+	dir  string
+	srv  *server.Server
+	URL  string
+}
+
+// startExternalNATS starts one on a free loopback port.
+func startExternalNATS(t *testing.T) *externalNATS {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	natsDir := t.TempDir()
-	srv := runNATS(t, port, natsDir)
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	n := &externalNATS{t: t, port: port, dir: t.TempDir(), URL: fmt.Sprintf("nats://127.0.0.1:%d", port)}
+	n.start()
+	t.Cleanup(func() { n.srv.Shutdown() })
+	return n
+}
+
+func (n *externalNATS) start() { n.srv = runNATS(n.t, n.port, n.dir) }
+
+func (n *externalNATS) stop() {
+	n.srv.Shutdown()
+	n.srv.WaitForShutdown()
+}
+
+// TestOACallbackWithNATSDown: with NATS stopped, callbacks are still
+// acknowledged; the notifications follow once it is back, each once.
+func TestOACallbackWithNATSDown(t *testing.T) {
+	ext := startExternalNATS(t)
+	url := ext.URL
 	m := MustRunMain(t, func(c *Config) { c.NATSURL = url })
 	oa := oaSender(m)
 
-	srv.Shutdown()
-	srv.WaitForShutdown()
+	ext.stop()
 	for i := 0; i < 20; i++ {
 		cb := oa.Safe(wechattest.TextMsg("gh_salon", fmt.Sprintf("oOUTAGE%02d", i), "hello", int64(1000+i), time.Now()).XML())
 		if status, body := post(t, m, cb); status != 200 || body != "success" {
@@ -162,8 +185,7 @@ func TestOACallbackWithNATSDown(t *testing.T) {
 		t.Fatalf("%d events wait in the outbox, want at least 20", len(pending))
 	}
 
-	srv = runNATS(t, port, natsDir)
-	defer srv.Shutdown()
+	ext.start()
 	watcher, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)

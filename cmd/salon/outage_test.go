@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,15 +25,8 @@ func TestNotificationsSurviveNATSOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 30-second outage; -short skips it")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	natsDir := t.TempDir()
-	srv := runNATS(t, port, natsDir)
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	ext := startExternalNATS(t)
+	url := ext.URL
 	m := MustRunMain(t, func(c *Config) { c.NATSURL = url })
 	oa := oaSender(m)
 
@@ -62,11 +54,9 @@ func TestNotificationsSurviveNATSOutage(t *testing.T) {
 		}()
 	}
 	time.Sleep(2 * time.Second)
-	srv.Shutdown()
-	srv.WaitForShutdown()
+	ext.stop()
 	time.Sleep(natsOutage)
-	srv = runNATS(t, port, natsDir)
-	defer srv.Shutdown()
+	ext.start()
 	time.Sleep(2 * time.Second)
 	close(stop)
 	writers.Wait()
