@@ -186,9 +186,9 @@ func (s *Service) decideTransfer(t *Transfer) TransferDecider {
 	}
 }
 
-// AnnounceTransfer is the new advisor's notification of a transfer: one
-// summary per transfer, not one per client, so that inheriting a 500-client
-// book is one buzz on a phone rather than 500. Each client's move is
+// AnnounceTransfer is the notification of a transfer to the new advisor
+// and the previous one: one summary per transfer, not one per client, so
+// that inheriting a 500-client book is one buzz on a phone rather than 500. Each client's move is
 // announced for integrations by its own customer.transferred event.
 func AnnounceTransfer(t *Transfer, to *Associate, moved []CustomerID) []Event {
 	if len(moved) == 0 {
@@ -199,5 +199,10 @@ func AnnounceTransfer(t *Transfer, to *Associate, moved []CustomerID) []Event {
 		ids = ids[:transferNoticeIDs]
 	}
 	data := map[string]any{"from": t.From, "to": to.UserID, "count": len(moved), "customers": ids, "reason": t.Reason}
-	return []Event{{Type: EventCustomerTransferred, Subject: associateSubject(to.UserID), Data: data}}
+	// The previous advisor hears it too: a client who writes to them on
+	// WeCom must be pointed to their new advisor, not answered twice.
+	return []Event{
+		{Type: EventCustomerTransferred, Subject: associateSubject(to.UserID), Data: data},
+		{Type: EventCustomerTransferred, Subject: associateSubject(t.From), Data: data},
+	}
 }

@@ -105,7 +105,7 @@ func TestTransferBook(t *testing.T) {
 			t.Fatal(err)
 		}
 		after, _ := db.PendingEvents(ctx, 10*n)
-		var perClient, notices int
+		var perClient, notices, told int
 		for _, e := range after[len(before):] {
 			if !strings.Contains(string(e.Payload), `"type":"customer.transferred"`) {
 				continue
@@ -115,7 +115,12 @@ func TestTransferBook(t *testing.T) {
 				perClient++
 			case "salon.notify.associate.chenjing":
 				notices++
+			case "salon.notify.associate.amy":
+				told++
 			}
+		}
+		if told != 1 {
+			t.Fatalf("amy was told %d times of her book's transfer, want once", told)
 		}
 		if perClient != n || notices != 1 {
 			t.Fatalf("%d customer.transferred events and %d notices, want %d and 1", perClient, notices, n)
