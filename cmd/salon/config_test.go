@@ -69,7 +69,7 @@ func TestSecondServeOnSameDataDir(t *testing.T) {
 }
 
 func TestHelpOfEveryCommand(t *testing.T) {
-	for _, cmd := range []string{"serve", "import", "backup", "export", "erase"} {
+	for _, cmd := range []string{"serve", "import", "backup", "export", "erase", "load"} {
 		t.Run(cmd, func(t *testing.T) {
 			var out bytes.Buffer
 			err := run(context.Background(), []string{cmd, "--help"}, func(string) string { return "" }, nil, &out, &out)

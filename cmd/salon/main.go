@@ -54,6 +54,7 @@ Usage:
   salon backup FILE                                 a consistent copy of the database
   salon export customer ID                          a client's data as JSON
   salon erase customer ID                           erase a client's data
+  salon load [flags]                                load a sandbox Salon's callback over HTTP
   salon version                                     version, commit and Go version
 
 Each command takes --help.
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdExport(ctx, rest, getenv, stdout, stderr)
 	case "erase":
 		return cmdErase(ctx, rest, getenv, stdout, stderr)
+	case "load":
+		return cmdLoad(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return nil
