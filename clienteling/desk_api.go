@@ -72,8 +72,9 @@ func (s *Service) Conversations(ctx context.Context, f ConversationFilter) ([]*C
 
 // AssignConversation hands a client's conversation to associate to: a
 // manager within their boutique, or an admin. ENOTFOUND for a client the
-// manager may not see; EINVALID (field "associate") for an associate of
-// another boutique or one who left.
+// manager may not see; EINVALID (field "associate") for an unknown
+// associate (for a manager, one of another boutique is unknown) or one who
+// left.
 func (s *Service) AssignConversation(ctx context.Context, id CustomerID, to AssociateID) (*Conversation, error) {
 	if err := require(ctx, RoleManager, RoleAdmin); err != nil {
 		return nil, err
@@ -96,7 +97,9 @@ func (s *Service) AssignConversation(ctx context.Context, id CustomerID, to Asso
 	var by AssociateID
 	if p.Role == RoleManager {
 		if a.Boutique != p.Boutique {
-			return nil, FieldError("associate", "is not in your boutique")
+			// Another boutique's associates are not shown to a manager:
+			// naming one is naming nobody.
+			return nil, FieldError("associate", "no such associate")
 		}
 		by = AssociateID(p.Subject)
 	}

@@ -75,14 +75,20 @@ func SourceOf(p *Principal) string {
 
 // canEdit finds a customer the principal may change: the advisor, their
 // boutique's managers, admins. Outside one's book it is ENOTFOUND, as for
-// reads; the CRM team sees everyone but changes no one (EFORBIDDEN).
+// reads; the CRM team sees everyone but changes no one (EFORBIDDEN), and a
+// colleague covering the client's conversation may read and answer but
+// not change what the brand remembers of the client (EFORBIDDEN).
 func (s *Service) canEdit(ctx context.Context, id CustomerID) (*Principal, error) {
-	if _, err := s.FindCustomerByID(ctx, id); err != nil {
+	c, err := s.FindCustomerByID(ctx, id)
+	if err != nil {
 		return nil, err
 	}
 	p := PrincipalFrom(ctx)
-	if p.Role == RoleCRM {
+	switch {
+	case p.Role == RoleCRM:
 		return nil, Errorf(EFORBIDDEN, "the crm role may read profiles but not change them")
+	case p.Role == RoleAssociate && string(c.Advisor) != p.Subject:
+		return nil, Errorf(EFORBIDDEN, "only the client's advisor may change the profile; a covering colleague may read and answer")
 	}
 	return p, nil
 }

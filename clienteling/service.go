@@ -254,6 +254,12 @@ func (s *Service) FindCustomerByID(ctx context.Context, id CustomerID) (*Custome
 	if err != nil {
 		return nil, err
 	}
+	return s.visibleOrServed(ctx, c)
+}
+
+// visibleOrServed is visible for the acting principal, widened to the
+// client whose conversation an associate is covering (see serves).
+func (s *Service) visibleOrServed(ctx context.Context, c *Customer) (*Customer, error) {
 	v, err := visible(PrincipalFrom(ctx), c)
 	if err != nil && s.serves(ctx, c) {
 		return c, nil
@@ -273,7 +279,7 @@ func (s *Service) FindCustomerByIdentity(ctx context.Context, id Identity) (*Cus
 	if err != nil {
 		return nil, err
 	}
-	return visible(PrincipalFrom(ctx), c)
+	return s.visibleOrServed(ctx, c)
 }
 
 // FindCustomers lists the customers the principal may see.

@@ -64,7 +64,8 @@ func (s *Service) SetTransferNotice(fn func(lang, advisorName string) string) { 
 
 // Transfer moves clients from t.From's book to t.To's and returns how many
 // moved. Admins may move any book; a manager only within their boutique
-// (both associates in it). t.To must exist (ENOTFOUND), not have departed
+// (both associates in it; one of another boutique is ENOTFOUND, as if
+// unknown). t.To must exist (ENOTFOUND), not have departed
 // (ECONFLICT) and belong to the same brand (EINVALID). Every listed client
 // must be in t.From's book, or nothing moves (EINVALID, field "customers").
 func (s *Service) Transfer(ctx context.Context, t *Transfer) (int, error) {
@@ -95,11 +96,21 @@ func (s *Service) Transfer(ctx context.Context, t *Transfer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// A manager does not see another boutique's associates (as in
+	// Associates and UpdateAssociate): naming one is naming nobody, and
+	// checked before anything else is said of them.
+	if p := PrincipalFrom(ctx); p.Role == RoleManager {
+		for _, side := range []struct {
+			field string
+			a     *Associate
+		}{{"from", from}, {"to", to}} {
+			if side.a.Boutique != p.Boutique {
+				return 0, &Error{Code: ENOTFOUND, Field: side.field, Message: fmt.Sprintf("no associate %s", side.a.UserID)}
+			}
+		}
+	}
 	if to.Status == StatusDeparted {
 		return 0, &Error{Code: ECONFLICT, Field: "to", Message: "the target associate has departed"}
-	}
-	if p := PrincipalFrom(ctx); p.Role == RoleManager && (from.Boutique != p.Boutique || to.Boutique != p.Boutique) {
-		return 0, Errorf(EFORBIDDEN, "a manager may transfer only within their boutique; an admin moves clients across boutiques")
 	}
 	if from.Boutique != to.Boutique {
 		if err := s.sameBrand(ctx, from.Boutique, to.Boutique); err != nil {

@@ -23,8 +23,8 @@ func (m *Main) startKf(ctx context.Context, client *wxclient.Client) error {
 	}
 	var api kf.API
 	if m.Config.WeComKFSec != "" {
-		p, err := wxclient.NewAccessTokenProvider(client, wxclient.Credential{Family: wxclient.WeCom,
-			ID: m.Config.WeComCorpID, Secret: m.Config.WeComKFSec, Name: "kf"}, wxclient.ProviderOptions{Logger: m.Log})
+		p, err := m.tokenProvider(client, wxclient.Credential{Family: wxclient.WeCom,
+			ID: m.Config.WeComCorpID, Secret: m.Config.WeComKFSec, Name: "kf"})
 		if err != nil {
 			return fmt.Errorf("SALON_WECOM_KF_SECRET: %w", err)
 		}

@@ -48,13 +48,27 @@ func (m *Main) openOA(client *wxclient.Client) error {
 	if appID == "" || secret == "" {
 		return nil
 	}
-	p, err := wxclient.NewAccessTokenProvider(client, wxclient.Credential{Family: wxclient.OA, ID: appID, Secret: secret},
-		wxclient.ProviderOptions{Logger: m.Log})
+	p, err := m.tokenProvider(client, wxclient.Credential{Family: wxclient.OA, ID: appID, Secret: secret})
 	if err != nil {
 		return err
 	}
 	m.oa = p
 	return nil
+}
+
+// tokenProvider makes the access-token provider of one credential; every
+// part that calls WeChat gets its provider here. Tokens are kept in the
+// database, one record per credential (the app id; for WeCom the corp id
+// and which secret: app, contact, 微信客服), so that a restart reuses a
+// valid token instead of spending WeChat's daily fetch quota. The
+// sandbox's fake WeChat forgets its tokens when it stops, so there they
+// stay in memory.
+func (m *Main) tokenProvider(client *wxclient.Client, cred wxclient.Credential) (*wxclient.AccessTokenProvider, error) {
+	opts := wxclient.ProviderOptions{Logger: m.Log}
+	if m.sandbox == nil {
+		opts.Store = m.DB
+	}
+	return wxclient.NewAccessTokenProvider(client, cred, opts)
 }
 
 // qrCodes returns the maker of associates' QR codes, or nil without an

@@ -48,7 +48,7 @@ func TestTransferAPI(t *testing.T) {
 		want  int
 	}{
 		{"ErrAssociateForbidden", amyToken, map[string]any{"from": "amy", "to": "chenjing"}, http.StatusForbidden},
-		{"ErrManagerAcrossBoutiques", chenToken, map[string]any{"from": "amy", "to": "sophie"}, http.StatusForbidden},
+		{"ErrManagerAcrossBoutiques", chenToken, map[string]any{"from": "amy", "to": "sophie"}, http.StatusNotFound},
 		{"ErrUnknownTarget", testAdminToken, map[string]any{"from": "amy", "to": "ghost"}, http.StatusNotFound},
 		{"ErrDepartedTarget", testAdminToken, map[string]any{"from": "amy", "to": "left"}, http.StatusConflict},
 		{"ErrClientNotInBook", testAdminToken, map[string]any{"from": "amy", "to": "chenjing",
