@@ -27,6 +27,9 @@ type Associate struct {
 	// QRCode is the image link of the associate's personal Official
 	// Account QR code, once made (see Service.AssociateQRCode).
 	QRCode string `json:"qrcode,omitempty" validate:"omitempty,url,max=1000"`
+	// WeCom is the associate's WeCom 「联系我」 configuration, once made
+	// (see Service.AssociateCodes).
+	WeCom *ContactWay `json:"wecom,omitempty"`
 }
 
 // Normalize fills defaults.
@@ -53,4 +56,7 @@ type AssociateStore interface {
 	// SetAssociateQRCode records the associate's QR code image link.
 	// ENOTFOUND for an unknown associate.
 	SetAssociateQRCode(ctx context.Context, id AssociateID, url string) (*Associate, error)
+	// SetAssociateContactWay records the associate's WeCom 「联系我」
+	// configuration. ENOTFOUND for an unknown associate.
+	SetAssociateContactWay(ctx context.Context, id AssociateID, cw *ContactWay) (*Associate, error)
 }

@@ -209,6 +209,10 @@ func TestServiceAuthorisation(t *testing.T) {
 			_, err := f.svc.UpdateAssociate(ctx, x.staff, &clienteling.AssociatePatch{Status: &away})
 			return err
 		}, [4]string{ok, ok, forbidden, ok}, true},
+		{"AssociateCodes", func(ctx context.Context, f *authzFixture, x target) error {
+			_, err := f.svc.AssociateCodes(ctx, x.staff, clienteling.CodeMakers{})
+			return err
+		}, [4]string{ok, ok, forbidden, ok}, true},
 		{"Transfer", func(ctx context.Context, f *authzFixture, x target) error {
 			_, err := f.svc.Transfer(ctx, &clienteling.Transfer{From: x.staff, To: "sophie"})
 			return err
@@ -355,6 +359,10 @@ func TestManagerSeesNoOtherBoutiqueStaff(t *testing.T) {
 		{"UpdateAssociate", func(id clienteling.AssociateID) error {
 			away := clienteling.StatusAway
 			_, err := f.svc.UpdateAssociate(ctx, id, &clienteling.AssociatePatch{Status: &away})
+			return err
+		}},
+		{"AssociateCodes", func(id clienteling.AssociateID) error {
+			_, err := f.svc.AssociateCodes(ctx, id, clienteling.CodeMakers{})
 			return err
 		}},
 	} {

@@ -54,24 +54,25 @@ func (r *boutiqueRecord) domain(id string) *clienteling.Boutique {
 }
 
 type associateRecord struct {
-	V        int           `json:"v"`
-	Name     string        `json:"name"`
-	Boutique string        `json:"boutique"`
-	Role     string        `json:"role"`
-	Status   string        `json:"status"`
-	Hours    []shiftRecord `json:"hours,omitempty"`
-	Email    string        `json:"email,omitempty"`
-	QRCode   string        `json:"qrcode,omitempty"`
+	V        int               `json:"v"`
+	Name     string            `json:"name"`
+	Boutique string            `json:"boutique"`
+	Role     string            `json:"role"`
+	Status   string            `json:"status"`
+	Hours    []shiftRecord     `json:"hours,omitempty"`
+	Email    string            `json:"email,omitempty"`
+	QRCode   string            `json:"qrcode,omitempty"`
+	WeCom    *contactWayRecord `json:"wecom,omitempty"`
 }
 
 func associateToRecord(a *clienteling.Associate) *associateRecord {
 	return &associateRecord{V: 1, Name: a.Name, Boutique: string(a.Boutique), Role: a.Role, Status: a.Status,
-		Hours: shiftsToRecord(a.Hours), Email: a.Email, QRCode: a.QRCode}
+		Hours: shiftsToRecord(a.Hours), Email: a.Email, QRCode: a.QRCode, WeCom: contactWayToRecord(a.WeCom)}
 }
 
 func (r *associateRecord) domain(id string) *clienteling.Associate {
 	return &clienteling.Associate{UserID: clienteling.AssociateID(id), Name: r.Name, Boutique: clienteling.BoutiqueID(r.Boutique),
-		Role: r.Role, Status: r.Status, Hours: shiftsFromRecord(r.Hours), Email: r.Email, QRCode: r.QRCode}
+		Role: r.Role, Status: r.Status, Hours: shiftsFromRecord(r.Hours), Email: r.Email, QRCode: r.QRCode, WeCom: r.WeCom.domain()}
 }
 
 type prefRecord struct {

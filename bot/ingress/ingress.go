@@ -128,7 +128,7 @@ func (g *Ingress) store(w http.ResponseWriter, r *http.Request, ep string, in *c
 	ctx, cancel := context.WithTimeout(r.Context(), CommitTimeout)
 	defer cancel()
 	start := time.Now()
-	receipt, err := g.inbox.Receive(ctx, msg, g.announce)
+	receipt, err := g.inbox.Receive(ctx, msg, announcerFor(in, g.announce))
 	if err != nil {
 		g.notStored(w, r, ep, in, err)
 		return
@@ -209,7 +209,8 @@ func inboundOf(in *callback.Inbound) (*clienteling.Inbound, bool) {
 	case callback.MsgMiniProgramPage:
 		m.Type, m.Text, m.Media = clienteling.TypeMiniProgram, in.Title, in.PagePath
 	case callback.MsgEvent:
-		m.Type, m.Text = clienteling.TypeEvent, strings.TrimSpace(in.Event+" "+in.ChangeType)
+		// FailReason is set only on transfer_fail: the history says why.
+		m.Type, m.Text = clienteling.TypeEvent, strings.TrimSpace(in.Event+" "+in.ChangeType+" "+in.FailReason)
 	default:
 		m.Type, m.Text = clienteling.TypeEvent, "unsupported message type "+in.MsgType
 	}
@@ -237,6 +238,17 @@ func linkOf(in *callback.Inbound) *clienteling.Link {
 		return &clienteling.Link{Associate: in.Associate, Unlink: true, Source: "wecom_contact"}
 	}
 	return nil
+}
+
+// announcerFor adds to announce what a callback announces beyond being a
+// message: a WeCom transfer_fail (the client stayed with their previous
+// associate on WeCom) tells the associate who was to take them over, in
+// UserID, and the boutique's managers.
+func announcerFor(in *callback.Inbound, announce clienteling.Announcer) clienteling.Announcer {
+	if in.Event == callback.EventChangeExternalContact && in.ChangeType == callback.ChangeTransferFail {
+		return clienteling.AnnounceTransferFailed(announce, in.Associate, truncate(in.FailReason, 64))
+	}
+	return announce
 }
 
 // truncate keeps s within n bytes on a rune boundary.

@@ -112,6 +112,7 @@ type Server struct {
 	kf        map[string]*kfQueue
 	orders    map[string]*PayOrder
 	nextMsgID int64
+	appInbox  appInbox // WeCom app messages, by member
 }
 
 // New starts a Server listening on 127.0.0.1 on a free port.

@@ -1,12 +1,16 @@
 package wechattest
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // ExternalContact is what the fake's /cgi-bin/externalcontact/get tells
@@ -54,23 +58,105 @@ var appMsgTypes = map[string]bool{
 	"news": true, "mpnews": true, "markdown": true, "miniprogram_notice": true, "template_card": true,
 }
 
+// AppMemberLimit is how many app messages WeCom delivers to one member a
+// minute; it accepts the excess with errcode 0 and drops it unseen.
+const AppMemberLimit = 30
+
+// AppMessage is one WeCom app message as one member got it (or did not).
+type AppMessage struct {
+	ToUser string
+	// MsgID is the msgid WeCom answered.
+	MsgID   string
+	MsgType string
+	// Body is the whole request, for the message's own fields.
+	Body []byte
+	Time time.Time
+	// Dropped is set when the member had had AppMemberLimit messages in
+	// the minute before: WeCom answered success but delivered nothing.
+	Dropped bool
+}
+
+// TextCard decodes a textcard message's card.
+func (m AppMessage) TextCard() (TextCard, error) {
+	var req struct {
+		TextCard TextCard `json:"textcard"`
+	}
+	err := json.Unmarshal(m.Body, &req)
+	return req.TextCard, err
+}
+
+// TextCard is the card of a textcard app message.
+type TextCard struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	URL         string `json:"url"`
+	BtnTxt      string `json:"btntxt"`
+}
+
+// appInbox keeps the app messages members got, and when, for the
+// per-member limit.
+type appInbox struct {
+	mu       sync.Mutex
+	messages []AppMessage
+}
+
+// AppMessages returns the app messages sent to member userid (every
+// member's when userid is ""), dropped ones included, in order.
+func (s *Server) AppMessages(userid string) []AppMessage {
+	s.appInbox.mu.Lock()
+	defer s.appInbox.mu.Unlock()
+	var out []AppMessage
+	for _, m := range s.appInbox.messages {
+		if userid == "" || m.ToUser == userid {
+			m.Body = bytes.Clone(m.Body)
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// deliver records a message to each member of touser ("a|b"), dropping it
+// for members who are at the limit in the minute before now.
+func (in *appInbox) deliver(touser, msgid, msgtype string, body []byte, now time.Time) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, user := range strings.Split(touser, "|") {
+		recent := 0
+		for _, m := range in.messages {
+			if m.ToUser == user && !m.Dropped && now.Sub(m.Time) < time.Minute {
+				recent++
+			}
+		}
+		in.messages = append(in.messages, AppMessage{ToUser: user, MsgID: msgid, MsgType: msgtype,
+			Body: body, Time: now, Dropped: recent >= AppMemberLimit})
+	}
+}
+
 func (s *Server) handleAppSend(w http.ResponseWriter, r *http.Request) {
 	if !s.authorize(w, r, familyWeCom) {
 		return
 	}
-	var req struct {
-		ToUser  string          `json:"touser"`
-		ToParty string          `json:"toparty"`
-		ToTag   string          `json:"totag"`
-		MsgType string          `json:"msgtype"`
-		AgentID json.RawMessage `json:"agentid"`
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		apiError(w, 47001, "")
+		return
 	}
-	if !decodeJSON(w, r, &req) {
+	var req struct {
+		ToUser   string          `json:"touser"`
+		ToParty  string          `json:"toparty"`
+		ToTag    string          `json:"totag"`
+		MsgType  string          `json:"msgtype"`
+		AgentID  json.RawMessage `json:"agentid"`
+		TextCard *TextCard       `json:"textcard"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		apiError(w, 47001, "")
 		return
 	}
 	// WeCom documents agentid as a number; silenceper sends a string, and
 	// WeCom takes both.
 	agent := strings.Trim(string(req.AgentID), `"`)
+	card := req.TextCard
 	switch {
 	case agent != s.opts.AgentID:
 		apiError(w, 40056, "")
@@ -78,10 +164,20 @@ func (s *Server) handleAppSend(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 40035, "")
 	case !appMsgTypes[req.MsgType]:
 		apiError(w, 40008, "")
+	case req.MsgType == "textcard" && (card == nil || card.Title == "" || card.Description == "" || card.URL == ""):
+		// A card needs its title, description and link.
+		apiError(w, 40035, "")
+	case req.MsgType == "textcard" && (len(card.Title) > 128 || len(card.Description) > 512 || len(card.URL) > 2048 ||
+		utf8.RuneCountInString(card.BtnTxt) > 4):
+		apiError(w, 40035, "")
 	default:
+		msgid := "msg" + strconv.FormatInt(s.msgID(), 10)
+		if req.ToUser != "" {
+			s.appInbox.deliver(req.ToUser, msgid, req.MsgType, body, s.opts.Clock())
+		}
 		ok(w, map[string]any{
 			"invaliduser": "", "invalidparty": "", "invalidtag": "", "unlicenseduser": "",
-			"msgid":         "msg" + strconv.FormatInt(s.msgID(), 10),
+			"msgid":         msgid,
 			"response_code": "rc" + randomAlnum(20),
 		})
 	}
@@ -158,12 +254,14 @@ func (s *Server) handleTransfer(w http.ResponseWriter, r *http.Request) {
 		Handover string   `json:"handover_userid"`
 		Takeover string   `json:"takeover_userid"`
 		External []string `json:"external_userid"`
+		Message  string   `json:"transfer_success_msg"`
 	}
 	if !decodeJSON(w, r, &req) {
 		return
 	}
+	// At most 100 customers a call, and a message of at most 200 characters.
 	if req.Handover == "" || req.Takeover == "" || req.Handover == req.Takeover ||
-		len(req.External) == 0 || len(req.External) > 100 {
+		len(req.External) == 0 || len(req.External) > 100 || utf8.RuneCountInString(req.Message) > 200 {
 		apiError(w, 40035, "")
 		return
 	}

@@ -25,6 +25,9 @@ type Server struct {
 	// QRCodes makes associates' personal QR codes; nil answers 503 on
 	// the QR route (no Official Account configured).
 	QRCodes clienteling.QRCodeMaker
+	// ContactWays makes associates' WeCom contact ways on the same route;
+	// nil without WeCom.
+	ContactWays clienteling.ContactWayMaker
 }
 
 // New returns the API over svc. backup may be nil, which disables the
@@ -310,13 +313,21 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// associateQRCode answers the associate's personal QR code, made on first
-// use: {"scene": "adv:amy", "url": "..."}.
+// associateQRCode answers the associate's personal codes, made on first
+// use: {"scene": "adv:amy", "url": "...", "wecom": {"config_id": "...",
+// "qr_code": "...", "state": "adv:amy"}}; wecom only when WeCom is
+// configured, url empty when only WeCom is.
 func (s *Server) associateQRCode(w http.ResponseWriter, r *http.Request) error {
-	scene, url, err := s.svc.AssociateQRCode(r.Context(), clienteling.AssociateID(r.PathValue("userid")), s.QRCodes)
+	codes, err := s.svc.AssociateCodes(r.Context(), clienteling.AssociateID(r.PathValue("userid")),
+		clienteling.CodeMakers{OA: s.QRCodes, WeCom: s.ContactWays})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"scene": scene, "url": url})
+	out := struct {
+		Scene string                  `json:"scene"`
+		URL   string                  `json:"url"`
+		WeCom *clienteling.ContactWay `json:"wecom,omitempty"`
+	}{codes.Scene, codes.URL, codes.WeCom}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -52,7 +52,8 @@ type Main struct {
 	server     *http.Server
 	served     chan error
 	sandbox    *sandbox
-	kfPuller   *kf.Puller // nil unless 微信客服 is configured
+	kfPuller   *kf.Puller  // nil unless 微信客服 is configured
+	wecom      *wecomParts // nil unless WeCom is configured
 	escalator  *clienteling.Escalator
 
 	generatedAdmin string // for tests: the token printed at first start
@@ -106,6 +107,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
+	if err := m.startWeCom(ctx, client); err != nil {
+		return err
+	}
 	m.relay = natsbus.NewRelay(m.DB, m.Bus.JS, m.Log)
 	relayCtx, stopRelay := context.WithCancel(context.Background())
 	m.stopRelay, m.relayDone = stopRelay, make(chan struct{})
@@ -128,6 +132,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	staffAPI := api.New(m.Service, m.DB, m.Log)
 	staffAPI.QRCodes = m.qrCodes()
+	staffAPI.ContactWays = m.contactWays()
 	staffAPI.Register(mux)
 	registerOps(mux, m.Registry, []readiness{
 		{"database", m.DB.Ping},
@@ -205,6 +210,7 @@ func (m *Main) Close() error {
 		m.server = nil
 	}
 	m.stopKf() // before the database closes: pulls write to it
+	m.stopWeCom()
 	if m.stopRelay != nil {
 		m.stopRelay()
 		<-m.relayDone

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/salonhq/salon/bot/wecom"
+	"github.com/salonhq/salon/bot/wxclient"
+	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/natsbus"
+	"github.com/salonhq/salon/locales"
+)
+
+// Durable consumer names of the WeCom side; renaming one starts it afresh.
+const (
+	wecomNotifyDurable   = "salon-wecom-app"
+	wecomTransferDurable = "salon-wecom-transfer"
+)
+
+// wecomParts are the WeCom side's running parts; each is nil when its
+// secret is not configured.
+type wecomParts struct {
+	notifier    *wecom.Notifier
+	transfers   *wecom.TransferMirror
+	contactWays *wecom.ContactWays
+}
+
+// wecomAppConfigured reports whether associates can get WeCom app
+// messages.
+func (c *Config) wecomAppConfigured() bool {
+	return c.WeComCorpID != "" && c.WeComAgentID != "" && c.WeComAppSec != ""
+}
+
+// startWeCom starts what WeCom's secrets allow: with the app secret (and
+// agent id), associates' notifications as app messages; with the
+// customer-contact secret (or the app's, which may hold that permission),
+// contact ways and transfers mirrored to transfer_customer. It runs before
+// the outbox relay, so that the consumers it creates on first use see
+// everything published after.
+func (m *Main) startWeCom(ctx context.Context, client *wxclient.Client) error {
+	c := m.Config
+	if c.WeComCorpID == "" || m.sandbox != nil {
+		return nil
+	}
+	provider := func(name, secret string) (*wxclient.AccessTokenProvider, error) {
+		return m.tokenProvider(client, wxclient.Credential{Family: wxclient.WeCom, ID: c.WeComCorpID, Secret: secret, Name: name})
+	}
+	parts := &wecomParts{}
+	m.wecom = parts
+	var app, contact *wxclient.AccessTokenProvider
+	var err error
+	if c.WeComAppSec != "" {
+		if app, err = provider("app", c.WeComAppSec); err != nil {
+			return fmt.Errorf("SALON_WECOM_APP_SECRET: %w", err)
+		}
+		contact = app
+	}
+	if c.WeComContact != "" {
+		if contact, err = provider("contact", c.WeComContact); err != nil {
+			return fmt.Errorf("SALON_WECOM_CONTACT_SECRET: %w", err)
+		}
+	}
+	if c.wecomAppConfigured() {
+		parts.notifier, err = wecom.NewNotifier(m.Bus.JS, app, wecom.NotifierOptions{
+			Durable: wecom.Durable{Stream: natsbus.NotifyStream, Name: wecomNotifyDurable, Subject: natsbus.SubjectAssociateNotify},
+			AgentID: c.WeComAgentID, Console: m.PublicURL, Clock: m.clock(), Log: m.Log, Registerer: m.Registry,
+		})
+		if err != nil {
+			return fmt.Errorf("SALON_WECOM_AGENTID: %w", err)
+		}
+		if err := parts.notifier.Start(ctx); err != nil {
+			return err
+		}
+	} else if app != nil {
+		m.Log.Warn("SALON_WECOM_AGENTID is not set: associates get no WeCom app messages")
+	}
+	if contact == nil {
+		return nil
+	}
+	parts.contactWays = wecom.NewContactWays(contact)
+	transferFailed, err := natsbus.EventSubject(clienteling.EventTransferFailed)
+	if err != nil {
+		return err
+	}
+	parts.transfers, err = wecom.NewTransferMirror(m.Bus.JS, contact, m.DB, wecom.TransferOptions{
+		Durable: wecom.Durable{Stream: natsbus.EventsStream, Name: wecomTransferDurable,
+			Subject: "salon.events." + clienteling.EventCustomerTransferred},
+		SuccessMessage:   func(lang, name string) string { return locales.T(lang, "transferred", name) },
+		AssociateSubject: natsbus.AssociateSubject,
+		BoutiqueSubject:  natsbus.BoutiqueSubject,
+		EventSubject:     transferFailed,
+		Log:              m.Log,
+		Registerer:       m.Registry,
+	})
+	if err != nil {
+		return err
+	}
+	return parts.transfers.Start(ctx)
+}
+
+// stopWeCom stops the WeCom consumers; what they had not finished is
+// delivered to them again at the next start.
+func (m *Main) stopWeCom() {
+	if m.wecom == nil {
+		return
+	}
+	if m.wecom.notifier != nil {
+		m.wecom.notifier.Close()
+	}
+	if m.wecom.transfers != nil {
+		m.wecom.transfers.Close()
+	}
+	m.wecom = nil
+}
+
+// contactWays returns the maker of associates' WeCom contact ways, or nil
+// without WeCom.
+func (m *Main) contactWays() clienteling.ContactWayMaker {
+	if m.wecom == nil || m.wecom.contactWays == nil {
+		return nil
+	}
+	return m.wecom.contactWays
+}
