@@ -22,6 +22,12 @@ const (
 	TypeCard        = "card"
 	TypeMiniProgram = "miniprogram"
 	TypeEvent       = "event"
+	// TypeNews is an Official Account article card: title, description,
+	// link and picture.
+	TypeNews = "news"
+	// TypeTemplate is an Official Account template message, the one kind
+	// that reaches a client outside the service window.
+	TypeTemplate = "template"
 )
 
 // Delivery statuses of outbound messages. Inbound messages are "received".
@@ -46,7 +52,7 @@ type Message struct {
 	Customer    CustomerID  `json:"customer"`
 	Direction   string      `json:"direction" validate:"required,oneof=in out"`
 	Channel     string      `json:"channel" validate:"required,oneof=oa wecom"`
-	Type        string      `json:"type" validate:"required,oneof=text image voice video location link card miniprogram event"`
+	Type        string      `json:"type" validate:"required,oneof=text image voice video location link card miniprogram event news template"`
 	Text        string      `json:"text,omitempty" validate:"max=8000"`
 	Media       string      `json:"media,omitempty" validate:"max=1000"`
 	WeChatID    string      `json:"wechat_id,omitempty" validate:"max=128"`
@@ -57,6 +63,10 @@ type Message struct {
 	ErrorCode   int         `json:"error_code,omitempty"`
 	ErrorReason string      `json:"error_reason,omitempty"`
 	At          time.Time   `json:"at"`
+	// Account is the brand's account the message went through where a
+	// channel has several: the open_kfid of a 微信客服 conversation. A reply
+	// must leave through the account the client wrote to.
+	Account string `json:"account,omitempty" validate:"max=128"`
 
 	// DedupeKey identifies the delivery that brought the message, so that a
 	// redelivery is recognised. Not shown to API callers.

@@ -3,16 +3,16 @@ package clienteling
 import (
 	"context"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
-	"unicode/utf8"
 )
 
-// WeChat's customer-service window for an Official Account: after a
-// client's last interaction the brand may send free-form messages for 48
-// hours, and at most five of them. Outside it WeChat answers 45015 or 45047;
-// refusing before the call tells the associate at once and keeps the
-// message out of a queue that could only fail it.
+// WeChat's customer-service window, the same on the Official Account and
+// on 微信客服: after a client's last message the brand may send free-form
+// messages for 48 hours, and at most five of them. Outside it WeChat
+// answers 45015 or 45047 (95xxx on 微信客服); refusing before the call tells
+// the associate at once and keeps the message out of a queue that could
+// only fail it.
 const (
 	ServiceWindow         = 48 * time.Hour
 	ServiceWindowMessages = 5
@@ -29,16 +29,20 @@ type Window struct {
 	// channel; zero if they never wrote.
 	LastInbound time.Time
 	// Sent counts outbound messages since LastInbound that were not failed:
-	// queued, sending and sent ones all use a slot of the window.
+	// queued, sending and sent ones all use a slot of the window. Template
+	// messages have their own quota and do not count.
 	Sent int
+	// Account is the Account of the client's last inbound message: on
+	// 微信客服, the open_kfid a reply must leave through.
+	Account string
 }
 
 // WindowCheck decides whether one more free-form message fits w at now. It
 // runs inside the store's transaction, so it must not do I/O.
 type WindowCheck func(w Window, now time.Time) error
 
-// CheckServiceWindow is the WindowCheck of the Official Account: ECONFLICT,
-// with the reason, when the client last wrote more than 48 hours ago or five
+// CheckServiceWindow is the WindowCheck of the Official Account and of
+// 微信客服: ECONFLICT, with the reason, when the client last wrote more than 48 hours ago or five
 // messages were already sent since.
 func CheckServiceWindow(w Window, now time.Time) error {
 	switch {
@@ -60,6 +64,21 @@ type OutboundTask struct {
 	Message *Message
 	// To is the channel identity to deliver to, fixed when it was queued.
 	To Identity
+	// Content is what to send; for messages queued as plain text (a
+	// transfer's courtesy message) it is built from Message.Text.
+	Content *Outgoing
+}
+
+// Delivery says where and how a queued message goes.
+type Delivery struct {
+	// To is the client's identity on the channel to send on.
+	To Identity
+	// Content is what to send; nil sends Message.Text as a text.
+	Content *Outgoing
+	// Check, if set, must accept the client's service window on
+	// To.Channel; nil for what the window does not govern (templates,
+	// welcomes).
+	Check WindowCheck
 }
 
 // OutboundStore keeps the outbound queue. Every step is durable before the
@@ -71,10 +90,20 @@ type OutboundStore interface {
 	// check's error aborts the transaction and is returned. ENOTFOUND if the
 	// customer does not exist.
 	Enqueue(ctx context.Context, m *Message, to Identity, check WindowCheck) error
+	// EnqueueDelivery is Enqueue with the content to send. On channel
+	// wecom, a message without an Account takes that of the client's last
+	// message; ECONFLICT if they never wrote through 微信客服.
+	EnqueueDelivery(ctx context.Context, m *Message, d Delivery) error
 	// ClaimOutbound marks the oldest queued entry sending, durably, and
 	// returns it; nil when the queue is empty. Entries whose message is gone
 	// (the client was erased) are dropped.
 	ClaimOutbound(ctx context.Context) (*OutboundTask, error)
+	// ClaimOutboundBatch claims up to limit entries as ClaimOutbound does,
+	// in one transaction, at most one per client and only a client's
+	// oldest unfinished entry: a client's next message waits until the
+	// previous one is sent or failed, so messages arrive in the order
+	// written. An empty slice when nothing is ready.
+	ClaimOutboundBatch(ctx context.Context, limit int) ([]*OutboundTask, error)
 	// MarkSent records a delivery: the message's status becomes sent with
 	// WeChat's msgid (if any), a message.sent event is written, and the
 	// entry leaves the queue, in one transaction.
@@ -100,13 +129,19 @@ const ReasonInterrupted = "unknown: interrupted during send"
 // Call it before serving.
 func (s *Service) SetReplyNotifier(fn func()) { s.afterReply = fn }
 
-// Reply queues a free-form text from the acting associate to a client on
-// their Official Account, and returns the stored message (status queued).
-// The client's advisor, their boutique's managers and admins may reply;
-// others get ENOTFOUND (or EFORBIDDEN for the CRM team, who may see but not
-// write). EINVALID for an empty or overlong text; ECONFLICT outside the
-// service window, or for a client with no Official Account identity.
+// Reply queues a free-form text from the acting associate to a client;
+// see Send.
 func (s *Service) Reply(ctx context.Context, id CustomerID, text string) (*Message, error) {
+	return s.Send(ctx, id, &Outgoing{Type: TypeText, Text: text})
+}
+
+// Send queues o from the acting associate to a client and returns the
+// stored message (status queued). The client's advisor, their boutique's
+// managers and admins may send; others get ENOTFOUND (or EFORBIDDEN for the
+// CRM team, who may see but not write). EINVALID naming the field for bad
+// content; ECONFLICT, with the reason, outside the service window (except
+// for a template) or when the client cannot be reached on the channel.
+func (s *Service) Send(ctx context.Context, id CustomerID, o *Outgoing) (*Message, error) {
 	c, err := s.FindCustomerByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -115,41 +150,109 @@ func (s *Service) Reply(ctx context.Context, id CustomerID, text string) (*Messa
 	if err := require(ctx, RoleAssociate, RoleManager, RoleAdmin); err != nil {
 		return nil, err
 	}
-	text = strings.TrimSpace(text)
-	switch n := utf8.RuneCountInString(text); {
-	case !utf8.ValidString(text):
-		return nil, FieldError("text", "must be UTF-8")
-	case n == 0:
-		return nil, FieldError("text", "is required")
-	case n > MaxReplyRunes:
-		return nil, FieldError("text", "must be at most %d characters", MaxReplyRunes)
+	o.Normalize()
+	o.WelcomeCode = ""
+	if err := o.Check(); err != nil {
+		return nil, err
 	}
-	var to *Identity
-	for i := range c.Identities {
-		if c.Identities[i].Channel == ChannelOA {
-			to = &c.Identities[i]
-			break
-		}
+	channel, err := s.replyChannel(ctx, c, o)
+	if err != nil {
+		return nil, err
 	}
+	to := identityOn(c, channel)
 	if to == nil {
-		return nil, Errorf(ECONFLICT, "the client cannot be reached on the Official Account")
+		return nil, Errorf(ECONFLICT, "the client cannot be reached on channel %s", channel)
 	}
-	ob, ok := s.store.(OutboundStore)
-	if !ok {
-		return nil, Internal("reply", fmt.Errorf("the store keeps no outbound queue"))
-	}
-	m := &Message{ID: MessageID(NewID()), Customer: c.ID, Direction: DirectionOut, Channel: ChannelOA, Type: TypeText,
-		Text: text, Author: AuthorAssociate, Status: StatusQueued, At: s.clock.Now().UTC()}
+	m := &Message{ID: MessageID(NewID()), Customer: c.ID, Direction: DirectionOut, Channel: channel,
+		Author: AuthorAssociate, Status: StatusQueued, At: s.clock.Now().UTC()}
+	o.Summarize(m)
 	if p.Role != RoleAdmin {
 		m.Associate = AssociateID(p.Subject)
 	}
-	if err := ob.Enqueue(ctx, m, *to, CheckServiceWindow); err != nil {
+	d := Delivery{To: *to, Content: o}
+	if o.UsesWindow() {
+		d.Check = CheckServiceWindow
+	}
+	return m, s.enqueue(ctx, m, d)
+}
+
+// Welcome queues the bot's welcome text for a client who opened a 微信客服
+// session through account openKfID; code is the event's welcome_code. The
+// window does not govern it: WeCom grants one message per code.
+func (s *Service) Welcome(ctx context.Context, id CustomerID, openKfID, code, text string) (*Message, error) {
+	c, err := s.FindCustomerByID(ctx, id)
+	if err != nil {
 		return nil, err
+	}
+	o := &Outgoing{Type: TypeText, Channel: ChannelWeCom, Text: text, WelcomeCode: code}
+	o.Normalize()
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	switch {
+	case code == "" || len(code) > 256:
+		return nil, FieldError("welcome_code", "must be 1 to 256 bytes")
+	case openKfID == "" || len(openKfID) > 128:
+		return nil, FieldError("open_kfid", "must be 1 to 128 bytes")
+	}
+	to := identityOn(c, ChannelWeCom)
+	if to == nil {
+		return nil, Errorf(ECONFLICT, "the client cannot be reached on channel %s", ChannelWeCom)
+	}
+	m := &Message{ID: MessageID(NewID()), Customer: c.ID, Direction: DirectionOut, Channel: ChannelWeCom,
+		Author: AuthorBot, Status: StatusQueued, At: s.clock.Now().UTC(), Account: openKfID}
+	o.Summarize(m)
+	return m, s.enqueue(ctx, m, Delivery{To: *to, Content: o})
+}
+
+func (s *Service) enqueue(ctx context.Context, m *Message, d Delivery) error {
+	ob, ok := s.store.(OutboundStore)
+	if !ok {
+		return Internal("send", fmt.Errorf("the store keeps no outbound queue"))
+	}
+	if err := ob.EnqueueDelivery(ctx, m, d); err != nil {
+		return err
 	}
 	if s.afterReply != nil {
 		s.afterReply()
 	}
-	return m, nil
+	return nil
+}
+
+// replyChannel is o's channel, or else the one the client last wrote on
+// among those that carry o's type, or else the Official Account.
+func (s *Service) replyChannel(ctx context.Context, c *Customer, o *Outgoing) (string, error) {
+	if o.Channel != "" {
+		return o.Channel, nil
+	}
+	if o.Type == TypeTemplate {
+		return ChannelOA, nil
+	}
+	recent, _, err := s.store.Messages(ctx, c.ID, MessagePage{Limit: MaxPageSize})
+	if err != nil {
+		return "", err
+	}
+	for _, m := range recent {
+		if m.Direction == DirectionIn && slices.Contains(channelTypes[m.Channel], o.Type) && identityOn(c, m.Channel) != nil {
+			return m.Channel, nil
+		}
+	}
+	if identityOn(c, ChannelOA) == nil && identityOn(c, ChannelWeCom) != nil && slices.Contains(channelTypes[ChannelWeCom], o.Type) {
+		return ChannelWeCom, nil
+	}
+	if !slices.Contains(channelTypes[ChannelOA], o.Type) {
+		return "", FieldError("type", "%s cannot be sent to this client", o.Type)
+	}
+	return ChannelOA, nil
+}
+
+func identityOn(c *Customer, channel string) *Identity {
+	for i := range c.Identities {
+		if c.Identities[i].Channel == channel {
+			return &c.Identities[i]
+		}
+	}
+	return nil
 }
 
 // Delivery event types besides EventMessageSent.
@@ -168,6 +271,9 @@ func AnnounceDelivery(m *Message) []Event {
 		return []Event{{Type: EventMessageSent, Subject: eventSubject(EventMessageSent), Data: data}}
 	}
 	data["error_code"], data["error_reason"] = m.ErrorCode, m.ErrorReason
+	if hint := Suggestion(m); hint != "" {
+		data["suggestion"] = hint
+	}
 	events := []Event{{Type: EventMessageFailed, Subject: eventSubject(EventMessageFailed), Data: data}}
 	if m.Associate != "" {
 		events = append(events, Event{Type: EventMessageFailed, Subject: associateSubject(m.Associate), Data: data})

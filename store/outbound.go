@@ -29,10 +29,74 @@ type outboundRecord struct {
 	Channel    string `json:"c"`
 	ExternalID string `json:"e"`
 	State      string `json:"s"`
+	// Content is what to send; nil for a plain text, which is the
+	// message's Text.
+	Content *contentRecord `json:"x,omitempty"`
+}
+
+// contentRecord keeps a clienteling.Outgoing until it is delivered.
+type contentRecord struct {
+	Type         string                   `json:"t"`
+	Text         string                   `json:"tx,omitempty"`
+	MediaID      string                   `json:"mi,omitempty"`
+	Title        string                   `json:"ti,omitempty"`
+	Description  string                   `json:"de,omitempty"`
+	URL          string                   `json:"u,omitempty"`
+	PicURL       string                   `json:"pu,omitempty"`
+	ThumbMediaID string                   `json:"th,omitempty"`
+	AppID        string                   `json:"ap,omitempty"`
+	PagePath     string                   `json:"pp,omitempty"`
+	TemplateID   string                   `json:"tp,omitempty"`
+	Data         map[string]templateValue `json:"d,omitempty"`
+	WelcomeCode  string                   `json:"wc,omitempty"`
+}
+
+type templateValue struct {
+	Value string `json:"v"`
+	Color string `json:"c,omitempty"`
+}
+
+func contentToRecord(o *clienteling.Outgoing) *contentRecord {
+	if o == nil {
+		return nil
+	}
+	r := &contentRecord{Type: o.Type, Text: o.Text, MediaID: o.MediaID, Title: o.Title, Description: o.Description,
+		URL: o.URL, PicURL: o.PicURL, ThumbMediaID: o.ThumbMediaID, AppID: o.AppID, PagePath: o.PagePath,
+		TemplateID: o.TemplateID, WelcomeCode: o.WelcomeCode}
+	if len(o.Data) > 0 {
+		r.Data = make(map[string]templateValue, len(o.Data))
+		for k, v := range o.Data {
+			r.Data[k] = templateValue(v)
+		}
+	}
+	return r
+}
+
+// domain returns the content of an entry whose message is m and channel
+// channel; an entry queued without content sends m's text.
+func (r *contentRecord) domain(m *clienteling.Message, channel string) *clienteling.Outgoing {
+	if r == nil {
+		return &clienteling.Outgoing{Type: clienteling.TypeText, Channel: channel, Text: m.Text}
+	}
+	o := &clienteling.Outgoing{Type: r.Type, Channel: channel, Text: r.Text, MediaID: r.MediaID, Title: r.Title,
+		Description: r.Description, URL: r.URL, PicURL: r.PicURL, ThumbMediaID: r.ThumbMediaID, AppID: r.AppID,
+		PagePath: r.PagePath, TemplateID: r.TemplateID, WelcomeCode: r.WelcomeCode}
+	if len(r.Data) > 0 {
+		o.Data = make(map[string]clienteling.TemplateValue, len(r.Data))
+		for k, v := range r.Data {
+			o.Data[k] = clienteling.TemplateValue(v)
+		}
+	}
+	return o
 }
 
 // Enqueue implements clienteling.OutboundStore.
 func (db *DB) Enqueue(ctx context.Context, m *clienteling.Message, to clienteling.Identity, check clienteling.WindowCheck) error {
+	return db.EnqueueDelivery(ctx, m, clienteling.Delivery{To: to, Check: check})
+}
+
+// EnqueueDelivery implements clienteling.OutboundStore.
+func (db *DB) EnqueueDelivery(ctx context.Context, m *clienteling.Message, d clienteling.Delivery) error {
 	if m.ID == "" {
 		m.ID = clienteling.MessageID(clienteling.NewID())
 	}
@@ -44,21 +108,38 @@ func (db *DB) Enqueue(ctx context.Context, m *clienteling.Message, to clientelin
 	if err := clienteling.Validate(m); err != nil {
 		return err
 	}
-	if err := clienteling.Validate(&to); err != nil {
+	if err := clienteling.Validate(&d.To); err != nil {
 		return err
 	}
+	if d.Content != nil {
+		if err := d.Content.Check(); err != nil {
+			return err
+		}
+	}
+	given := m.Account
 	return db.batch(ctx, "enqueue message", func(tx *bolt.Tx) error {
 		// May run twice: everything below is computed afresh from tx.
+		m.Account = given
 		if tx.Bucket(bucketCustomers).Get([]byte(m.Customer)) == nil {
 			return clienteling.Errorf(clienteling.ENOTFOUND, "customer not found")
 		}
-		if check != nil {
-			w, err := serviceWindow(tx, m.Customer, to.Channel, m.At)
+		kf := d.To.Channel == clienteling.ChannelWeCom && m.Account == ""
+		if d.Check != nil || kf {
+			w, err := serviceWindow(tx, m.Customer, d.To.Channel, m.At)
 			if err != nil {
 				return err
 			}
-			if err := check(w, m.At); err != nil {
-				return err
+			if d.Check != nil {
+				if err := d.Check(w, m.At); err != nil {
+					return err
+				}
+			}
+			if kf {
+				// 微信客服 answers through the account the client wrote to.
+				if w.Account == "" {
+					return clienteling.Errorf(clienteling.ECONFLICT, "the client has not written through 微信客服 lately, so it cannot answer them")
+				}
+				m.Account = w.Account
 			}
 		}
 		if _, err := appendMessage(tx, m); err != nil {
@@ -70,7 +151,7 @@ func (db *DB) Enqueue(ctx context.Context, m *clienteling.Message, to clientelin
 			return err
 		}
 		return put(tx, bucketOutbound, u64(seq), &outboundRecord{V: 1, Message: string(m.ID),
-			Channel: to.Channel, ExternalID: to.ExternalID, State: outboundQueued})
+			Channel: d.To.Channel, ExternalID: d.To.ExternalID, State: outboundQueued, Content: contentToRecord(d.Content)})
 	})
 }
 
@@ -96,10 +177,10 @@ func serviceWindow(tx *bolt.Tx, customer clienteling.CustomerID, channel string,
 			continue
 		}
 		if r.Direction == clienteling.DirectionIn {
-			w.LastInbound = at.UTC()
+			w.LastInbound, w.Account = at.UTC(), r.Account
 			break
 		}
-		if r.Status != clienteling.StatusFailed {
+		if r.Status != clienteling.StatusFailed && r.Type != clienteling.TypeTemplate {
 			w.Sent++
 		}
 	}
@@ -110,42 +191,75 @@ func serviceWindow(tx *bolt.Tx, customer clienteling.CustomerID, channel string,
 // committed before the caller sends, which is what lets a restart tell "not
 // yet sent" from "perhaps sent".
 func (db *DB) ClaimOutbound(ctx context.Context) (*clienteling.OutboundTask, error) {
-	var task *clienteling.OutboundTask
+	tasks, err := db.ClaimOutboundBatch(ctx, 1)
+	if err != nil || len(tasks) == 0 {
+		return nil, err
+	}
+	return tasks[0], nil
+}
+
+// ClaimOutboundBatch implements clienteling.OutboundStore. It reads the
+// queue from its oldest entry; a client met once, queued or sending, is
+// busy for the rest of the scan, which is what keeps their messages in
+// order while other clients' go out beside them.
+func (db *DB) ClaimOutboundBatch(ctx context.Context, limit int) ([]*clienteling.OutboundTask, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var tasks []*clienteling.OutboundTask
 	err := db.batch(ctx, "claim outbound", func(tx *bolt.Tx) error {
-		task = nil
+		tasks = tasks[:0]
+		busy := map[string]bool{}
+		var gone [][]byte
 		c := tx.Bucket(bucketOutbound).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		for k, v := c.First(); k != nil && len(tasks) < limit; k, v = c.Next() {
 			var r outboundRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err
 			}
+			mk := tx.Bucket(bucketMessageIndex).Get([]byte(r.Message))
+			if mk == nil {
+				// The client was erased after the message was queued.
+				gone = append(gone, bytes.Clone(k))
+				continue
+			}
+			// The message key starts with the client's id, which follows
+			// merges of clients that the entry's own field would miss.
+			customer := string(mk[:clienteling.IDLen])
+			if busy[customer] {
+				continue
+			}
+			busy[customer] = true
 			if r.State != outboundQueued {
 				continue
 			}
-			key := binary.BigEndian.Uint64(k)
 			m, err := updateMessage(tx, clienteling.MessageID(r.Message), func(m *clienteling.Message) {
 				m.Status = clienteling.StatusSending
 			})
-			if clienteling.ErrorCode(err) == clienteling.ENOTFOUND {
-				// The client was erased after the reply was queued.
-				if err := tx.Bucket(bucketOutbound).Delete(u64(key)); err != nil {
-					return err
-				}
-				continue
-			} else if err != nil {
+			if err != nil {
 				return err
 			}
 			r.State = outboundSending
-			if err := put(tx, bucketOutbound, u64(key), &r); err != nil {
+			// Writing the current key while iterating is safe in bbolt: the
+			// cursor's position does not move.
+			if err := put(tx, bucketOutbound, k, &r); err != nil {
 				return err
 			}
-			task = &clienteling.OutboundTask{Key: key, Message: m,
-				To: clienteling.Identity{Channel: r.Channel, ExternalID: r.ExternalID}}
-			return nil
+			tasks = append(tasks, &clienteling.OutboundTask{Key: binary.BigEndian.Uint64(k), Message: m,
+				To:      clienteling.Identity{Channel: r.Channel, ExternalID: r.ExternalID},
+				Content: r.Content.domain(m, r.Channel)})
+		}
+		for _, k := range gone {
+			if err := tx.Bucket(bucketOutbound).Delete(k); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	return task, err
+	if err != nil {
+		return nil, err
+	}
+	return tasks, nil
 }
 
 // MarkSent implements clienteling.OutboundStore.

@@ -78,7 +78,7 @@ func inboundOf(it *syncedItem) (*clienteling.Inbound, bool) {
 	if it.Origin != OriginClient || it.ExternalUserID == "" || it.MsgID == "" {
 		return nil, false
 	}
-	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID}
+	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID, Account: it.OpenKfID}
 	if it.SendTime > 0 {
 		m.At = time.Unix(it.SendTime, 0).UTC()
 	}

@@ -1,25 +1,31 @@
-// Package outbound delivers the messages associates queue for clients. The
-// store commits each message with its queue entry in the transaction of the
-// reply; this sender claims entries one at a time (marking them sending,
-// durably, before the call), sends them through WeChat's customer-service
-// API and records the outcome, so that a crash never sends a message twice
-// and a WeChat outage delays messages but never loses them.
+// Package outbound delivers the messages queued for clients. The store
+// commits each message with its queue entry in the transaction of the
+// action that caused it; this sender claims entries (marking them sending,
+// durably, before the call), sends them through the WeChat API that fits
+// (Official Account customer-service and template messages, 微信客服
+// send_msg and send_msg_on_event) and records the outcome, so that a crash
+// never sends a message twice and a WeChat outage delays messages but never
+// loses them.
+//
+// Concurrency: a fixed pool of Options.Concurrency sends, shared by all
+// clients, with at most one message per client in flight. The store hands
+// out only a client's oldest unfinished message, so a client reads their
+// messages in the order they were written, while a slow answer to one
+// client holds up nobody else. A bounded pool rather than a goroutine per
+// client keeps a WeChat outage from piling up connections; per-API token
+// buckets (Options.Limits) keep bursts under WeChat's ceilings by making
+// them wait, never by dropping them.
 package outbound
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
-	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
 )
 
@@ -32,19 +38,60 @@ type Poster interface {
 	PostJSON(ctx context.Context, path string, query url.Values, in, out any) error
 }
 
-// CustomSendPath is the Official Account's customer-service send API.
-const CustomSendPath = "/cgi-bin/message/custom/send"
+// APIs are the accounts the sender posts through; a nil one fails the
+// messages of its channel with a reason that says so.
+type APIs struct {
+	// OA posts with the Official Account's access token.
+	OA Poster
+	// Kf posts with the 微信客服 secret's access token.
+	Kf Poster
+}
+
+// Defaults of Options.
+const (
+	DefaultConcurrency = 16
+	DefaultAttempts    = 5
+	DefaultBackoff     = 500 * time.Millisecond
+	DefaultMaxBackoff  = 10 * time.Second
+	// DefaultCallTimeout bounds one call to WeChat, token refresh included:
+	// WeChat answers in well under a second when well, and a message held
+	// longer only delays the ones behind it.
+	DefaultCallTimeout = 5 * time.Second
+)
+
+// Limit is a token bucket: Rate calls a second on average, Burst at once.
+type Limit struct {
+	Rate  float64
+	Burst int
+}
+
+// DefaultLimits are the per-API ceilings. WeChat publishes daily quotas,
+// not rates, and answers 45009 or -1 when a burst is too much for it; these
+// stay well under what an account is seen to sustain, and a burst above
+// them waits its turn.
+var DefaultLimits = map[string]Limit{
+	CustomSendPath:    {Rate: 100, Burst: 20},
+	TemplateSendPath:  {Rate: 50, Burst: 10},
+	KfSendPath:        {Rate: 50, Burst: 10},
+	KfSendOnEventPath: {Rate: 50, Burst: 10},
+}
 
 // Options tune a Sender; the zero value is right for production.
 type Options struct {
+	// Concurrency is how many messages may be in flight at once, each to
+	// a different client. Default 16.
+	Concurrency int
 	// Attempts bounds the calls for one message while WeChat answers with
-	// retryable errors (network, HTTP 5xx, errcode -1). Default 5.
+	// retryable errors (network, timeouts, HTTP 5xx, errcode -1).
+	// Default 5.
 	Attempts int
-	// Backoff is the first wait between attempts, doubled each time, with
-	// jitter. Default 500 ms.
-	Backoff time.Duration
+	// Backoff is the first wait between attempts, doubled each time up to
+	// MaxBackoff, with jitter. Defaults 500 ms and 10 s.
+	Backoff, MaxBackoff time.Duration
 	// CallTimeout bounds one call. Default 5 s.
 	CallTimeout time.Duration
+	// Limits override DefaultLimits per API path.
+	Limits map[string]Limit
 	// Log receives the sender's warnings. Default: discarded.
 	Log *slog.Logger
 	// Registerer receives the sender's metrics, if set.
@@ -56,38 +103,47 @@ type Options struct {
 
 // Sender works through the outbound queue.
 type Sender struct {
-	store Store
-	oa    Poster // nil without an Official Account
-	opts  Options
-	wake  chan struct{}
-	sent  *prometheus.CounterVec
+	store    Store
+	apis     APIs
+	opts     Options
+	limiters map[string]*rate.Limiter
+	wake     chan struct{}
+	metrics  metrics
 }
 
-// New returns a sender; oa may be nil, in which case Official Account
-// messages fail with a reason that says so.
-func New(s Store, oa Poster, opts Options) *Sender {
+// New returns a sender over s that posts through apis.
+func New(s Store, apis APIs, opts Options) *Sender {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
 	if opts.Attempts <= 0 {
-		opts.Attempts = 5
+		opts.Attempts = DefaultAttempts
 	}
 	if opts.Backoff <= 0 {
-		opts.Backoff = 500 * time.Millisecond
+		opts.Backoff = DefaultBackoff
+	}
+	if opts.MaxBackoff < opts.Backoff {
+		opts.MaxBackoff = max(DefaultMaxBackoff, opts.Backoff)
 	}
 	if opts.CallTimeout <= 0 {
-		opts.CallTimeout = 5 * time.Second
+		opts.CallTimeout = DefaultCallTimeout
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	snd := &Sender{store: s, oa: oa, opts: opts, wake: make(chan struct{}, 1),
-		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "salon_outbound_messages_total",
-			Help: "Outbound messages by final status (sent, failed) and channel.",
-		}, []string{"status", "channel"})}
-	if opts.Registerer != nil {
-		opts.Registerer.MustRegister(snd.sent)
+	snd := &Sender{store: s, apis: apis, opts: opts, wake: make(chan struct{}, 1),
+		limiters: map[string]*rate.Limiter{}, metrics: newMetrics(opts.Registerer)}
+	for path, l := range DefaultLimits {
+		if o, ok := opts.Limits[path]; ok {
+			l = o
+		}
+		snd.limiters[path] = rate.NewLimiter(rate.Limit(l.Rate), max(l.Burst, 1))
 	}
 	return snd
 }
+
+// Options returns the options in effect, defaults filled in.
+func (s *Sender) Options() Options { return s.opts }
 
 // Wake says a message was queued. It never blocks.
 func (s *Sender) Wake() {
@@ -104,172 +160,120 @@ func (s *Sender) Reconcile(ctx context.Context) error {
 	n, err := s.store.ReconcileOutbound(ctx)
 	if n > 0 {
 		s.opts.Log.Warn("outbound: messages interrupted during send marked failed", "count", n)
-		s.sent.WithLabelValues(clienteling.StatusFailed, clienteling.ChannelOA).Add(float64(n))
+		s.metrics.messages.WithLabelValues(clienteling.StatusFailed, "unknown").Add(float64(n))
 	}
 	return err
 }
 
-// Run delivers queued messages until ctx ends.
-func (s *Sender) Run(ctx context.Context) {
-	backoff := time.Second
-	for {
-		err := s.drain(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		wait := 30 * time.Second // a safety net for a lost wake
-		if err != nil {
-			s.opts.Log.Warn("outbound: storage failed; will retry", "err", err, "in", backoff)
-			wait, backoff = backoff, min(backoff*2, time.Minute)
-		} else {
-			backoff = time.Second
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-time.After(wait):
-		}
-	}
-}
+// pollInterval is a safety net for a lost wake.
+const pollInterval = 30 * time.Second
 
-// drain sends until the queue is empty. Messages go one at a time, in the
-// order they were queued, so a client reads them in the order written.
-func (s *Sender) drain(ctx context.Context) error {
+// Run delivers queued messages until ctx ends, then waits for the sends
+// under way to stop.
+func (s *Sender) Run(ctx context.Context) {
 	// Store calls outlive a cancelled run: the group committer would finish
 	// a commit after the caller gave up on it, and the database must not be
 	// closed under it.
 	store := context.WithoutCancel(ctx)
-	for ctx.Err() == nil {
-		task, err := s.store.ClaimOutbound(store)
-		if err != nil || task == nil {
-			return err
+	finished := make(chan struct{}, s.opts.Concurrency)
+	inFlight := 0
+	defer func() {
+		for ; inFlight > 0; inFlight-- {
+			<-finished
 		}
-		msgid, sendErr := s.send(ctx, task)
-		if ctx.Err() != nil {
-			// Stopping: the entry stays sending and the next start
-			// reconciles it, as after a crash.
-			return nil
+	}()
+	backoff := time.Second
+	for {
+		wait := pollInterval
+		if free := s.opts.Concurrency - inFlight; free > 0 && ctx.Err() == nil {
+			tasks, err := s.store.ClaimOutboundBatch(store, free)
+			if err != nil {
+				s.opts.Log.Warn("outbound: storage failed; will retry", "err", err, "in", backoff)
+				wait, backoff = backoff, min(backoff*2, time.Minute)
+			} else {
+				backoff = time.Second
+			}
+			for _, t := range tasks {
+				inFlight++
+				s.metrics.messages.WithLabelValues(clienteling.StatusSending, t.To.Channel).Inc()
+				s.metrics.inFlight.Inc()
+				go func() {
+					defer func() { s.metrics.inFlight.Dec(); finished <- struct{}{} }()
+					s.deliver(ctx, store, t)
+				}()
+			}
 		}
-		rctx, cancel := context.WithTimeout(store, 10*time.Second)
-		if sendErr == nil {
-			err = s.store.MarkSent(rctx, task.Key, msgid)
-			s.sent.WithLabelValues(clienteling.StatusSent, task.To.Channel).Inc()
-		} else {
-			code, reason := classify(sendErr)
-			s.opts.Log.Info("outbound: message failed", "message", task.Message.ID, "errcode", code, "reason", reason)
-			err = s.store.MarkFailed(rctx, task.Key, code, reason)
-			s.sent.WithLabelValues(clienteling.StatusFailed, task.To.Channel).Inc()
-		}
-		cancel()
-		if err != nil {
-			return err
-		}
-		if s.opts.Recorded != nil {
-			s.opts.Recorded()
-		}
-	}
-	return nil
-}
-
-// customSend is the body of a customer-service text message.
-type customSend struct {
-	ToUser  string     `json:"touser"`
-	MsgType string     `json:"msgtype"`
-	Text    customText `json:"text"`
-}
-
-type customText struct {
-	Content string `json:"content"`
-}
-
-// sendAnswer is what WeChat answers; msgid is given by some accounts only,
-// as a number or a string.
-type sendAnswer struct {
-	MsgID json.RawMessage `json:"msgid"`
-}
-
-func (a sendAnswer) id() string {
-	if string(a.MsgID) == "null" {
-		return ""
-	}
-	return strings.Trim(string(a.MsgID), `"`)
-}
-
-// send delivers one message, retrying what may succeed later, and returns
-// WeChat's msgid (possibly empty) or the last error.
-func (s *Sender) send(ctx context.Context, t *clienteling.OutboundTask) (string, error) {
-	if t.To.Channel != clienteling.ChannelOA || t.Message.Type != clienteling.TypeText {
-		return "", errUnsupported
-	}
-	if s.oa == nil {
-		return "", errNoAccount
-	}
-	body := customSend{ToUser: t.To.ExternalID, MsgType: "text", Text: customText{Content: t.Message.Text}}
-	wait := s.opts.Backoff
-	var err error
-	for attempt := 1; ; attempt++ {
-		var answer sendAnswer
-		cctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
-		// PostJSON refreshes the access token and resends once on 40001,
-		// 42001 and 40014.
-		err = s.oa.PostJSON(cctx, CustomSendPath, nil, &body, &answer)
-		cancel()
-		if err == nil {
-			return answer.id(), nil
-		}
-		if !wxclient.Retryable(err) || attempt >= s.opts.Attempts || ctx.Err() != nil {
-			return "", err
-		}
-		// Full jitter keeps many senders from hammering WeChat in step
-		// after an outage.
-		d := wait/2 + rand.N(wait/2+1)
-		wait *= 2
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(d):
+			timer.Stop()
+			return
+		case <-finished:
+			// A slot is free, and that client's next message may be ready.
+			inFlight--
+		case <-s.wake:
+		case <-timer.C:
 		}
+		timer.Stop()
 	}
 }
 
-var (
-	errUnsupported = errors.New("this kind of message cannot be sent on this channel yet")
-	errNoAccount   = errors.New("no Official Account is configured")
-)
-
-// reasons are what an associate reads in the conversation for WeChat's
-// final errcodes; the errcode is kept alongside.
-var reasons = map[int]string{
-	45015: "outside the 48-hour service window",
-	45047: "more than 5 messages since the client last wrote",
-	43004: "the client no longer follows the Official Account",
-	43101: "the client has not agreed to receive messages",
-	45008: "the message is too long",
-	40003: "WeChat does not know this client",
-	40001: "WeChat refused the access token",
-	42001: "WeChat refused the access token",
-	40014: "WeChat refused the access token",
+// deliver sends one claimed message and records the outcome.
+func (s *Sender) deliver(ctx, store context.Context, t *clienteling.OutboundTask) {
+	msgid, attempts, sendErr := s.send(ctx, t)
+	if ctx.Err() != nil {
+		// Stopping: the entry stays sending and the next start
+		// reconciles it, as after a crash.
+		return
+	}
+	rctx, cancel := context.WithTimeout(store, 10*time.Second)
+	defer cancel()
+	var err error
+	if sendErr == nil {
+		err = s.store.MarkSent(rctx, t.Key, msgid)
+		s.metrics.messages.WithLabelValues(clienteling.StatusSent, t.To.Channel).Inc()
+	} else {
+		code, reason := classify(sendErr, attempts)
+		s.opts.Log.Info("outbound: message failed", "message", t.Message.ID, "channel", t.To.Channel,
+			"errcode", code, "reason", reason)
+		err = s.store.MarkFailed(rctx, t.Key, code, reason)
+		s.metrics.messages.WithLabelValues(clienteling.StatusFailed, t.To.Channel).Inc()
+	}
+	if err != nil {
+		// The entry stays sending: the next start fails it as interrupted
+		// rather than risk sending it twice.
+		s.opts.Log.Error("outbound: recording an outcome failed", "message", t.Message.ID, "err", err)
+		return
+	}
+	if s.opts.Recorded != nil {
+		s.opts.Recorded()
+	}
 }
 
-// classify returns WeChat's errcode (0 when the failure carried none) and a
-// reason for the client's conversation.
-func classify(err error) (int, string) {
-	var api *wxclient.APIError
-	if errors.As(err, &api) {
-		if r, ok := reasons[api.Code]; ok {
-			return api.Code, r
-		}
-		return api.Code, "WeChat refused the message (errcode " + strconv.Itoa(api.Code) + ")"
+// metrics are the sender's Prometheus series.
+type metrics struct {
+	messages *prometheus.CounterVec
+	attempts *prometheus.CounterVec
+	inFlight prometheus.Gauge
+}
+
+func newMetrics(r prometheus.Registerer) metrics {
+	m := metrics{
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "salon_outbound_messages_total",
+			Help: "Outbound messages by status reached (sending, sent, failed) and channel.",
+		}, []string{"status", "channel"}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "salon_outbound_attempts_total",
+			Help: "Calls to WeChat's send APIs by API path and result (ok, retry, final).",
+		}, []string{"api", "result"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "salon_outbound_in_flight",
+			Help: "Outbound messages being sent now.",
+		}),
 	}
-	var httpErr *wxclient.HTTPError
-	switch {
-	case errors.As(err, &httpErr):
-		return 0, "WeChat was unavailable (HTTP " + strconv.Itoa(httpErr.Status) + ")"
-	case errors.Is(err, errUnsupported), errors.Is(err, errNoAccount):
-		return 0, err.Error()
-	case wxclient.Retryable(err):
-		return 0, "WeChat could not be reached"
+	if r != nil {
+		r.MustRegister(m.messages, m.attempts, m.inFlight)
 	}
-	return 0, "the message could not be sent"
+	return m
 }

@@ -122,7 +122,7 @@ func TestScript(t *testing.T) {
 				s.Always(tt.path, *tt.always)
 			}
 			for i := range tt.wantStatus {
-				resp, err := http.Post(s.URL()+customSend+"?access_token="+tok, "application/json", strings.NewReader(`{"touser":"o","msgtype":"text"}`))
+				resp, err := http.Post(s.URL()+customSend+"?access_token="+tok, "application/json", strings.NewReader(`{"touser":"o","msgtype":"text","text":{"content":"hi"}}`))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -174,7 +174,8 @@ func (s *Server) handleKfSend(w http.ResponseWriter, r *http.Request) {
 		MsgID    string `json:"msgid"`
 		MsgType  string `json:"msgtype"`
 	}
-	if !decodeJSON(w, r, &req) {
+	raw := readSend(w, r, &req)
+	if raw == nil {
 		return
 	}
 	switch {
@@ -185,6 +186,10 @@ func (s *Server) handleKfSend(w http.ResponseWriter, r *http.Request) {
 	case !kfMsgTypes[req.MsgType]:
 		apiError(w, 40008, "")
 	default:
+		if code := sendContentErrcode(req.MsgType, raw); code != 0 {
+			apiError(w, code, "")
+			return
+		}
 		ok(w, map[string]any{"msgid": s.kfMsgID(req.MsgID)})
 	}
 }
@@ -200,7 +205,8 @@ func (s *Server) handleKfSendOnEvent(w http.ResponseWriter, r *http.Request) {
 		MsgID   string `json:"msgid"`
 		MsgType string `json:"msgtype"`
 	}
-	if !decodeJSON(w, r, &req) {
+	raw := readSend(w, r, &req)
+	if raw == nil {
 		return
 	}
 	switch {
@@ -209,6 +215,10 @@ func (s *Server) handleKfSendOnEvent(w http.ResponseWriter, r *http.Request) {
 	case req.MsgType != "text" && req.MsgType != "msgmenu":
 		apiError(w, 40008, "")
 	default:
+		if code := sendContentErrcode(req.MsgType, raw); code != 0 {
+			apiError(w, code, "")
+			return
+		}
 		ok(w, map[string]any{"msgid": s.kfMsgID(req.MsgID)})
 	}
 }

@@ -141,7 +141,8 @@ func TestKfSend(t *testing.T) {
 		want       int
 		wantMsgID  string
 	}{
-		{"SendOK", "/cgi-bin/kf/send_msg", map[string]any{"touser": "wmVIP", "open_kfid": "wkA", "msgid": "mine", "msgtype": "text"}, 0, "mine"},
+		{"SendOK", "/cgi-bin/kf/send_msg", map[string]any{"touser": "wmVIP", "open_kfid": "wkA", "msgid": "mine", "msgtype": "text", "text": map[string]any{"content": "hi"}}, 0, "mine"},
+		{"SendNoContent", "/cgi-bin/kf/send_msg", map[string]any{"touser": "wmVIP", "open_kfid": "wkA", "msgtype": "text"}, 44004, ""},
 		{"SendNoKf", "/cgi-bin/kf/send_msg", map[string]any{"touser": "wmVIP", "msgtype": "text"}, 95000, ""},
 		{"SendNoUser", "/cgi-bin/kf/send_msg", map[string]any{"open_kfid": "wkA", "msgtype": "text"}, 40096, ""},
 		{"SendBadType", "/cgi-bin/kf/send_msg", map[string]any{"touser": "wmVIP", "open_kfid": "wkA", "msgtype": "sticker"}, 40008, ""},

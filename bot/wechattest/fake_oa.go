@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -133,7 +134,8 @@ func (s *Server) handleCustomSend(w http.ResponseWriter, r *http.Request) {
 		ToUser  string `json:"touser"`
 		MsgType string `json:"msgtype"`
 	}
-	if !decodeJSON(w, r, &req) {
+	raw := readSend(w, r, &req)
+	if raw == nil {
 		return
 	}
 	s.mu.Lock()
@@ -147,21 +149,35 @@ func (s *Server) handleCustomSend(w http.ResponseWriter, r *http.Request) {
 	case !customMsgTypes[req.MsgType]:
 		apiError(w, 40008, "")
 	default:
+		if code := sendContentErrcode(req.MsgType, raw); code != 0 {
+			apiError(w, code, "")
+			return
+		}
 		ok(w, nil)
 	}
 }
 
 type templateReq struct {
-	ToUser     string `json:"touser"`
-	TemplateID string `json:"template_id"`
+	ToUser     string          `json:"touser"`
+	TemplateID string          `json:"template_id"`
+	Data       json.RawMessage `json:"data"`
 }
 
+// handleTemplateSend accepts a template message, which WeChat delivers
+// outside the service window too.
 func (s *Server) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
 	if !s.authorize(w, r, familyOA) {
 		return
 	}
 	var req templateReq
 	if !decodeJSON(w, r, &req) || !checkTemplate(w, req) {
+		return
+	}
+	var data map[string]struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(req.Data, &data); err != nil {
+		apiError(w, errcodeBadFormat, "")
 		return
 	}
 	ok(w, map[string]any{"msgid": s.msgID()})

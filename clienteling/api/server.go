@@ -248,10 +248,12 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// replyRequest is an associate's reply. Only text for now; cards follow.
+// replyRequest is an associate's reply: a text, an image, a card, or a
+// template message for a client outside the service window (see
+// clienteling.Outgoing). Product cards by sku are not sent from here.
 type replyRequest struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
+	clienteling.Outgoing
+	SKU string `json:"sku,omitempty"`
 }
 
 // reply queues an associate's message to a client and answers 202 with it:
@@ -261,10 +263,10 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.Type != clienteling.TypeText {
-		return clienteling.FieldError("type", "must be text")
+	if req.SKU != "" && req.Type != clienteling.TypeCard {
+		return clienteling.FieldError("sku", "is not used by type %s", req.Type)
 	}
-	m, err := s.svc.Reply(r.Context(), clienteling.CustomerID(r.PathValue("id")), req.Text)
+	m, err := s.svc.Send(r.Context(), clienteling.CustomerID(r.PathValue("id")), &req.Outgoing)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/salonhq/salon/bot/kf"
 	"github.com/salonhq/salon/bot/wxclient"
@@ -23,10 +22,9 @@ func (m *Main) startKf(ctx context.Context, client *wxclient.Client) error {
 	}
 	var api kf.API
 	if m.Config.WeComKFSec != "" {
-		p, err := m.tokenProvider(client, wxclient.Credential{Family: wxclient.WeCom,
-			ID: m.Config.WeComCorpID, Secret: m.Config.WeComKFSec, Name: "kf"})
+		p, err := m.kfProvider(client)
 		if err != nil {
-			return fmt.Errorf("SALON_WECOM_KF_SECRET: %w", err)
+			return err
 		}
 		api = p
 	} else {

@@ -9,19 +9,28 @@ import (
 )
 
 // startOutbound settles the sends a previous run left unfinished, then runs
-// the sender that delivers associates' replies through the Official
-// Account's customer-service API (the sandbox's fake one in sandbox mode),
-// until ctx ends. Each reply the API queues wakes it. Transfers queue their
-// courtesy messages to clients on the same queue, worded from the catalog.
+// the sender that delivers messages to clients through the Official
+// Account (the sandbox's fake one in sandbox mode) and 微信客服, until ctx
+// ends. Each message queued wakes it. Transfers queue their courtesy
+// messages to clients on the same queue, worded from the catalog.
 func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error {
 	if err := m.openOA(client); err != nil {
 		return err
 	}
-	var oa outbound.Poster
+	var apis outbound.APIs
 	if m.oa != nil {
-		oa = m.oa
+		apis.OA = m.oa
 	}
-	sender := outbound.New(m.DB, oa, outbound.Options{Log: m.Log, Registerer: m.Registry, Recorded: m.relay.Wake})
+	kf, err := m.kfProvider(client)
+	if err != nil {
+		return err
+	}
+	if kf != nil {
+		apis.Kf = kf
+	}
+	opts := outboundOptions
+	opts.Log, opts.Registerer, opts.Recorded = m.Log, m.Registry, m.relay.Wake
+	sender := outbound.New(m.DB, apis, opts)
 	if err := sender.Reconcile(ctx); err != nil {
 		return err
 	}
@@ -31,3 +40,7 @@ func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error
 	go func() { defer m.background.Done(); sender.Run(ctx) }()
 	return nil
 }
+
+// outboundOptions tune the sender; production uses the defaults, and tests
+// shorten the timeout and backoff so that a hanging WeChat fails fast.
+var outboundOptions outbound.Options

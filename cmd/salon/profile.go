@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/salonhq/salon/bot/profile"
 	"github.com/salonhq/salon/bot/qrcode"
@@ -69,6 +70,21 @@ func (m *Main) tokenProvider(client *wxclient.Client, cred wxclient.Credential) 
 		opts.Store = m.DB
 	}
 	return wxclient.NewAccessTokenProvider(client, cred, opts)
+}
+
+// kfProvider returns the one token provider of the 微信客服 secret, shared
+// by the puller and the sender; nil without the secret.
+func (m *Main) kfProvider(client *wxclient.Client) (*wxclient.AccessTokenProvider, error) {
+	if m.kfTokens != nil || m.Config.WeComCorpID == "" || m.Config.WeComKFSec == "" {
+		return m.kfTokens, nil
+	}
+	p, err := m.tokenProvider(client, wxclient.Credential{Family: wxclient.WeCom,
+		ID: m.Config.WeComCorpID, Secret: m.Config.WeComKFSec, Name: "kf"})
+	if err != nil {
+		return nil, fmt.Errorf("SALON_WECOM_KF_SECRET: %w", err)
+	}
+	m.kfTokens = p
+	return p, nil
 }
 
 // qrCodes returns the maker of associates' QR codes, or nil without an

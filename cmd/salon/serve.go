@@ -46,6 +46,7 @@ type Main struct {
 	relayDone chan struct{}
 	profiles  *profile.Enricher
 	oa        *wxclient.AccessTokenProvider // nil without an Official Account
+	kfTokens  *wxclient.AccessTokenProvider // nil without 微信客服
 	// background holds goroutines that stop with the relay's context.
 	background sync.WaitGroup
 	listener   net.Listener
