@@ -2,6 +2,7 @@ package kf
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
@@ -64,7 +65,23 @@ type syncedItem struct {
 		AppID    string `json:"appid"`
 		PagePath string `json:"pagepath"`
 	} `json:"miniprogram"`
+	Event struct {
+		EventType      string `json:"event_type"`
+		OpenKfID       string `json:"open_kfid"`
+		ExternalUserID string `json:"external_userid"`
+		Scene          string `json:"scene"`
+		WelcomeCode    string `json:"welcome_code"`
+	} `json:"event"`
 }
+
+// OriginEvent is the origin of a system event, such as a client entering
+// a session.
+const OriginEvent = 4
+
+// EventEnterSession is a client opening a 微信客服 session: the one moment
+// WeCom lets Salon greet them before they write (with the welcome_code,
+// within 20 seconds).
+const EventEnterSession = "enter_session"
 
 // DedupeKey is the key a pulled message is stored under: the same message
 // pulled twice (a callback redelivered, a cursor saved just before a crash)
@@ -75,6 +92,9 @@ func DedupeKey(msgID string) string { return "wecom|kf|" + msgID }
 // client did not write (events, servicers' messages) and for entries
 // without a sender or id.
 func inboundOf(it *syncedItem) (*clienteling.Inbound, bool) {
+	if it.Origin == OriginEvent && it.MsgType == "event" && it.Event.EventType == EventEnterSession {
+		return enterSessionOf(it)
+	}
 	if it.Origin != OriginClient || it.ExternalUserID == "" || it.MsgID == "" {
 		return nil, false
 	}
@@ -109,6 +129,36 @@ func inboundOf(it *syncedItem) (*clienteling.Inbound, bool) {
 	m.Media = truncate(m.Media, 1000)
 	return &clienteling.Inbound{
 		Identity:  clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: it.ExternalUserID},
+		Message:   m,
+		DedupeKey: DedupeKey(it.MsgID),
+	}, true
+}
+
+// account is the 微信客服 account of an entry: events carry it inside.
+func (it *syncedItem) account() string {
+	if it.OpenKfID != "" {
+		return it.OpenKfID
+	}
+	return it.Event.OpenKfID
+}
+
+// enterSessionOf records a client entering a session as an event of their
+// history, so that the client exists to be greeted.
+func enterSessionOf(it *syncedItem) (*clienteling.Inbound, bool) {
+	who := it.Event.ExternalUserID
+	if who == "" {
+		who = it.ExternalUserID
+	}
+	if who == "" || it.MsgID == "" {
+		return nil, false
+	}
+	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID, Account: it.account(),
+		Type: clienteling.TypeEvent, Text: truncate(strings.TrimSpace("enter_session "+it.Event.Scene), 8000)}
+	if it.SendTime > 0 {
+		m.At = time.Unix(it.SendTime, 0).UTC()
+	}
+	return &clienteling.Inbound{
+		Identity:  clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: who},
 		Message:   m,
 		DedupeKey: DedupeKey(it.MsgID),
 	}, true

@@ -62,6 +62,10 @@ type Options struct {
 	// Wake is called after new messages are stored, to start the outbox
 	// relay at once.
 	Wake func()
+	// Welcome, if set, greets a client who entered a session with a
+	// welcome code, once: it queues the message to send with code. Its
+	// failure is logged; the code lapses in 20 seconds anyway.
+	Welcome func(ctx context.Context, c *clienteling.Customer, openKfID, code string) error
 	// Log receives failed pulls; nil discards.
 	Log *slog.Logger
 	// MinBackoff and MaxBackoff bound the wait between failed pulls of one
@@ -256,6 +260,7 @@ func (p *Puller) drain(ctx context.Context, openKfID, cursor, token string) erro
 			}
 			if !r.Duplicate {
 				stored++
+				p.welcome(ctx, &resp.MsgList[i], r.Customer)
 			}
 		}
 		if stored > 0 {
@@ -270,5 +275,16 @@ func (p *Puller) drain(ctx context.Context, openKfID, cursor, token string) erro
 		if resp.HasMore != 1 {
 			return nil
 		}
+	}
+}
+
+// welcome greets a client who just entered a session, if it carries a
+// welcome code (WeCom gives one only when no servicer has greeted them).
+func (p *Puller) welcome(ctx context.Context, it *syncedItem, c *clienteling.Customer) {
+	if p.opts.Welcome == nil || c == nil || it.Origin != OriginEvent || it.Event.EventType != EventEnterSession || it.Event.WelcomeCode == "" {
+		return
+	}
+	if err := p.opts.Welcome(ctx, c, it.account(), it.Event.WelcomeCode); err != nil {
+		p.opts.Log.WarnContext(ctx, "微信客服 welcome not queued", "customer", c.ID, "err", err)
 	}
 }

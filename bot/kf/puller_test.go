@@ -136,7 +136,8 @@ func TestPullThreePagesOnceAndResume(t *testing.T) {
 		}
 	}
 	settled(t, db)
-	if got, want := texts(t, db, "wmVIP1"), []string{"你好", "这款手袋有黑色吗", "谢谢"}; !equal(got, want) {
+	// The client entering a session is kept as an event of their history.
+	if got, want := texts(t, db, "wmVIP1"), []string{"你好", "enter_session", "这款手袋有黑色吗", "谢谢"}; !equal(got, want) {
 		t.Fatalf("stored %q, want %q", got, want)
 	}
 	cursors := syncCursors(t, fake)
@@ -173,7 +174,7 @@ func TestPullThreePagesOnceAndResume(t *testing.T) {
 	if got := syncCursors(t, fake); len(got) == 0 || got[0] != "kfc5-"+kfID {
 		t.Fatalf("after restart sync_msg cursors %q: want the stored one first", got)
 	}
-	if got, want := texts(t, db, "wmVIP1"), []string{"你好", "这款手袋有黑色吗", "谢谢", "明天到店"}; !equal(got, want) {
+	if got, want := texts(t, db, "wmVIP1"), []string{"你好", "enter_session", "这款手袋有黑色吗", "谢谢", "明天到店"}; !equal(got, want) {
 		t.Fatalf("stored %q, want %q", got, want)
 	}
 }

@@ -51,6 +51,7 @@ type Config struct {
 	SLAOther     string
 	SLAAfter     string
 	DefaultShop  string
+	BrandName    string
 }
 
 // setting binds one field to its flag and variable.
@@ -93,6 +94,7 @@ func (c *Config) settings() []setting {
 		{"sla-top", "SALON_SLA_TOP", "5m", "time to answer a top-tier client inside opening hours", &c.SLATop, false},
 		{"sla-other", "SALON_SLA_OTHER", "15m", "time to answer other clients inside opening hours", &c.SLAOther, false},
 		{"sla-after-hours", "SALON_SLA_AFTER_HOURS", "30m", "time to answer, from the next opening, a client who wrote while closed", &c.SLAAfter, false},
+		{"brand-name", "SALON_BRAND_NAME", "", "the house's name, as the bot's welcome says it (default: a welcome without a name)", &c.BrandName, false},
 		{"default-boutique", "SALON_DEFAULT_BOUTIQUE", "", "boutique whose queue receives clients of no boutique (default: the first by id)", &c.DefaultShop, false},
 	}
 }
@@ -191,6 +193,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.SLA(); err != nil {
 		bad("SALON_"+strings.ToUpper(clienteling.ErrorField(err)), "%s", clienteling.ErrorMessage(err))
+	}
+	if len(c.BrandName) > 100 {
+		bad("SALON_BRAND_NAME", "must be at most 100 bytes")
 	}
 	if c.DefaultShop != "" && clienteling.Validate(&struct {
 		ID clienteling.BoutiqueID `validate:"slug"`

@@ -6,6 +6,8 @@ import (
 	"github.com/salonhq/salon/bot/kf"
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/demo"
+	"github.com/salonhq/salon/locales"
 )
 
 // kfConfigured reports whether the 微信客服 callback is set up.
@@ -30,7 +32,8 @@ func (m *Main) startKf(ctx context.Context, client *wxclient.Client) error {
 	} else {
 		m.Log.Warn("SALON_WECOM_KF_SECRET is not set: 微信客服 callbacks are acknowledged and recorded, but no message is pulled")
 	}
-	m.kfPuller = kf.New(m.DB, api, kf.Options{Announce: clienteling.AnnounceReceived, Wake: m.afterReceive, Log: m.Log})
+	m.kfPuller = kf.New(m.DB, api, kf.Options{Announce: clienteling.AnnounceReceived, Wake: m.afterReceive, Log: m.Log,
+		Welcome: m.welcomeKf})
 	return m.kfPuller.Start(ctx)
 }
 
@@ -41,4 +44,24 @@ func (m *Main) stopKf() {
 		m.kfPuller.Close()
 		m.kfPuller = nil
 	}
+}
+
+// welcomeKf queues the bot's welcome, in the client's language, for a
+// client who opened a 微信客服 session.
+func (m *Main) welcomeKf(ctx context.Context, c *clienteling.Customer, openKfID, code string) error {
+	text := locales.T(c.Language, "welcome_unnamed")
+	if name := m.brandName(); name != "" {
+		text = locales.T(c.Language, "welcome", name)
+	}
+	_, err := m.Service.Welcome(clienteling.WithPrincipal(ctx, clienteling.System), c.ID, openKfID, code, text)
+	return err
+}
+
+// brandName is the house's name for the bot's words: the setting, or in
+// sandbox mode the demo maison's.
+func (m *Main) brandName() string {
+	if m.Config.BrandName == "" && m.sandbox != nil {
+		return demo.BrandName
+	}
+	return m.Config.BrandName
 }

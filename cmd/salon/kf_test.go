@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/bot/kf"
+	"github.com/salonhq/salon/bot/outbound"
 	"github.com/salonhq/salon/bot/wechattest"
 )
 
@@ -194,5 +195,53 @@ func TestWeComAppCallback(t *testing.T) {
 	call(t, m, "GET", "/api/v1/customers", testAdminToken, nil, &customers)
 	if len(customers.Customers) != 1 {
 		t.Fatalf("%d customers, want only the external contact", len(customers.Customers))
+	}
+}
+
+// A client entering a 微信客服 session with a welcome code is greeted once,
+// in their language, through send_msg_on_event, even if the event is
+// pulled twice.
+func TestKfEnterSessionWelcomesOnce(t *testing.T) {
+	fake := wechattest.Start(t, wechattest.Options{})
+	at := time.Now().Add(-time.Second)
+	enter := wechattest.KfEvent("e1", testKfID, "wmNEWKF", "enter_session", at, map[string]any{"welcome_code": "WC1", "scene": "qr"})
+	fake.EnqueueKf(testKfID, enter)
+	m := MustRunMain(t, withWeCom(fake), func(c *Config) { c.BrandName = "Maison Lumière" })
+	if status, body := postTo(t, m, "/wecom/kf", kfNotice(fake, "tok1")); status != 200 || body != "success" {
+		t.Fatalf("notice: %d %q", status, body)
+	}
+	waitHistory(t, m, "wmNEWKF", []string{"in:enter_session qr", "out:欢迎来到Maison Lumière。您的专属顾问将很快为您服务。"})
+	fake.EnqueueKf(testKfID, enter) // pulled again: stored once, greeted once
+	if status, _ := postTo(t, m, "/wecom/kf", kfNotice(fake, "tok2")); status != 200 {
+		t.Fatal("second notice refused")
+	}
+	// Once the second pull has finished, a second greeting would be in the
+	// history already: it is queued by the pull.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		_, _, pending, _, err := m.DB.KfSyncState(t.Context(), testKfID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pending && len(fake.CallsTo(kf.SyncMsgPath)) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second pull never finished")
+		}
+	}
+	waitHistory(t, m, "wmNEWKF", []string{"in:enter_session qr", "out:欢迎来到Maison Lumière。您的专属顾问将很快为您服务。"})
+	var calls []wechattest.Call
+	for deadline := time.Now().Add(10 * time.Second); len(calls) == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		calls = fake.CallsTo(outbound.KfSendOnEventPath)
+	}
+	if len(calls) != 1 {
+		t.Fatalf("%d greetings, want 1", len(calls))
+	}
+	var body struct {
+		Code, MsgType string
+		Text          struct{ Content string }
+	}
+	if err := json.Unmarshal(calls[0].Body, &body); err != nil || body.Code != "WC1" || body.MsgType != "text" {
+		t.Fatalf("greeting %s: %v", calls[0].Body, err)
 	}
 }
