@@ -15,9 +15,6 @@ import (
 	payconfig "github.com/silenceper/wechat/v2/pay/config"
 	"github.com/silenceper/wechat/v2/pay/order"
 	"github.com/silenceper/wechat/v2/util"
-	"github.com/silenceper/wechat/v2/work"
-	workconfig "github.com/silenceper/wechat/v2/work/config"
-	"github.com/silenceper/wechat/v2/work/kf"
 )
 
 // TestSilenceperClients drives the bot's own WeChat library against the
@@ -45,22 +42,6 @@ func TestSilenceperClients(t *testing.T) {
 	}
 	if s.TokensIssuedFor(o.OAAppID) != 1 {
 		t.Errorf("OA tokens issued %d, want 1 (cached)", s.TokensIssuedFor(o.OAAppID))
-	}
-
-	wk := work.NewWork(&workconfig.Config{CorpID: o.CorpID, CorpSecret: DefaultKfSecret, Cache: cache.NewMemory()})
-	kfc, err := wk.GetKF()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.EnqueueKf("wkA", KfText("m1", "wkA", "wmVIP", "hello", time.Unix(1700000000, 0)))
-	s.EnqueueKfEmptyPage("wkA")
-	page, err := kfc.SyncMsg(kf.SyncMsgOptions{OpenKfID: "wkA", Limit: 10})
-	if err != nil || len(page.MsgList) != 1 || page.MsgList[0].MsgID != "m1" || page.MsgList[0].ExternalUserID != "wmVIP" || page.HasMore != 1 {
-		t.Errorf("SyncMsg = %+v, %v", page, err)
-	}
-	empty, err := kfc.SyncMsg(kf.SyncMsgOptions{OpenKfID: "wkA", Cursor: page.NextCursor})
-	if err != nil || len(empty.MsgList) != 0 || empty.HasMore != 0 {
-		t.Errorf("SyncMsg after boundary = %+v, %v", empty, err)
 	}
 
 	notify := httptest.NewServer(http.NotFoundHandler())

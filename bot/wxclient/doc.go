@@ -14,7 +14,7 @@
 // Access tokens come from one AccessTokenProvider per credential: it
 // refreshes ahead of expiry, never fetches twice at once, survives restarts
 // through a TokenStore, and plugs into silenceper as its token handle
-// (NewOfficialAccount, NewWork, NewKF), so that the daily fetch quota is
+// (NewOfficialAccount), so that the daily fetch quota is
 // spent only when a token really runs out. Retryable and TokenExpired sort
 // errors, of this package or of silenceper through Wrap, into those worth
 // trying again, those that need a fresh token, and final ones.

@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	"github.com/silenceper/wechat/v2/util"
-	"github.com/silenceper/wechat/v2/work/kf"
 )
 
 // APIError is an answer of WeChat's that carried a non-zero errcode. The
@@ -101,36 +100,15 @@ func TokenExpired(err error) bool {
 	return tokenErrcodes[apiErr.Code] && !apiErr.tokenEndpoint
 }
 
-// silenceper reports errcodes in four shapes: *util.CommonError, kf.Error
-// (code replaced by a Chinese text), fmt.Errorf text "errcode=N , errmsg=M"
-// and, for HTTP failures, text "statusCode=N" with the full URL, token
-// included.
+// silenceper reports errcodes as *util.CommonError or as fmt.Errorf text
+// "errcode=N , errmsg=M", and HTTP failures as text "statusCode=N" with the
+// full URL, token included. (Its 微信客服 client replaces codes with texts;
+// Salon calls those APIs itself, see bot/kf.)
 var (
 	errcodeText   = regexp.MustCompile(`errcode=(-?\d+)\s*,\s*errmsg=(.*)$`)
 	statusText    = regexp.MustCompile(`statusCode=(\d{3})`)
 	tokenFetchErr = regexp.MustCompile(`^get (stable )?access_token error`)
 )
-
-// kfErrcodes maps silenceper's kf error texts back to WeChat's errcodes.
-var kfErrcodes = map[kf.Error]int{
-	kf.SDKInvalidCredential:                   40001,
-	kf.SDKInvalidImageSize:                    40009,
-	kf.SDKInvalidCorpID:                       40013,
-	kf.SDKAccessTokenInvalid:                  40014,
-	kf.SDKValidateSignatureFailed:             40015,
-	kf.SDKDecryptMSGFailed:                    40016,
-	kf.SDKMediaIDExceedMinLength:              40058,
-	kf.SDKContentContainsSensitiveInformation: 40201,
-	kf.SDKAccessTokenMissing:                  41001,
-	kf.SDKAccessTokenExpired:                  42001,
-	kf.SDKApiFreqOutOfLimit:                   45009,
-	kf.SDKApiForbidden:                        48002,
-	kf.SDKInvalidOpenKFID:                     95000,
-	kf.SDKOpenKFIDNotExist:                    95004,
-	kf.SDKWeWorkAlready:                       95011,
-	kf.SDKNotUseInWeCom:                       95012,
-	kf.SDKApiNotOpen:                          95017,
-}
 
 // Wrap turns an error returned by a silenceper call into this package's
 // terms, so Retryable and TokenExpired work on it: errcodes become
@@ -143,12 +121,6 @@ func Wrap(op string, err error) error {
 	var common *util.CommonError
 	if errors.As(err, &common) {
 		return &APIError{Code: int(common.ErrCode), Msg: common.ErrMsg, Op: op}
-	}
-	var kfErr kf.Error
-	if errors.As(err, &kfErr) {
-		if code, ok := kfErrcodes[kfErr]; ok {
-			return &APIError{Code: code, Msg: string(kfErr), Op: op}
-		}
 	}
 	text := err.Error()
 	if m := errcodeText.FindStringSubmatch(text); m != nil {

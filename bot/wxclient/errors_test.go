@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/silenceper/wechat/v2/util"
-	"github.com/silenceper/wechat/v2/work/kf"
 )
 
 func TestClassify(t *testing.T) {
@@ -94,12 +93,6 @@ func TestWrap(t *testing.T) {
 			err:   errors.New("get access_token error : errcode=40001 , errmsg=invalid credential"),
 			want:  &APIError{Code: 40001, Msg: "invalid credential", Op: "op", tokenEndpoint: true},
 			token: false,
-		},
-		{
-			name:  "KF",
-			err:   kf.SDKAccessTokenExpired,
-			want:  &APIError{Code: 42001, Msg: string(kf.SDKAccessTokenExpired), Op: "op"},
-			token: true,
 		},
 		{
 			name:   "HTTPStatus",
