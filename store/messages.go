@@ -88,6 +88,15 @@ func decodeMessage(k, v []byte) (*clienteling.Message, error) {
 // the last message returned, so pages never overlap or skip even while new
 // messages arrive.
 func (db *DB) Messages(ctx context.Context, customer clienteling.CustomerID, p clienteling.MessagePage) ([]*clienteling.Message, string, error) {
+	return db.walkHistory(ctx, customer, p, nil, 0)
+}
+
+// walkHistory pages through a client's history newest first from p's
+// cursor, keeping the messages match accepts (all when nil) and stopping
+// after maxScan examined (no bound when 0). The cursor is the key of the
+// last message examined, so pages never overlap or skip even while new
+// messages arrive.
+func (db *DB) walkHistory(ctx context.Context, customer clienteling.CustomerID, p clienteling.MessagePage, match func(*clienteling.Message) bool, maxScan int) ([]*clienteling.Message, string, error) {
 	if !clienteling.ValidID(string(customer)) {
 		return nil, "", clienteling.Errorf(clienteling.ENOTFOUND, "customer not found")
 	}
@@ -108,19 +117,27 @@ func (db *DB) Messages(ctx context.Context, customer clienteling.CustomerID, p c
 	var next string
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketMessages).Cursor()
-		var last []byte
+		scanned := 0
+		var last []byte // the last key examined
 		k, v := seekBefore(c, prefix, before)
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-			if len(out) == limit {
+			if len(out) == limit || (maxScan > 0 && scanned == maxScan) {
+				// k is not examined yet: the next page starts with it.
 				next = base64.RawURLEncoding.EncodeToString(last)
 				return nil
 			}
+			scanned++
 			last = k
 			m, err := decodeMessage(k, v)
 			if err != nil {
 				return err
 			}
-			out = append(out, m)
+			if match == nil || match(m) {
+				out = append(out, m)
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"time"
@@ -93,49 +92,5 @@ func deleteNotes(tx *bolt.Tx, customer clienteling.CustomerID) error {
 // on every write than it saves here. The cursor is the key of the last
 // message examined, in the same form as Messages' cursor.
 func (db *DB) SearchMessages(ctx context.Context, customer clienteling.CustomerID, p clienteling.MessagePage, match func(*clienteling.Message) bool, maxScan int) ([]*clienteling.Message, string, error) {
-	if !clienteling.ValidID(string(customer)) {
-		return nil, "", clienteling.Errorf(clienteling.ENOTFOUND, "customer not found")
-	}
-	prefix := []byte(customer)
-	var before []byte
-	if p.Before != "" {
-		var err error
-		before, err = base64.RawURLEncoding.DecodeString(p.Before)
-		if err != nil || len(before) != messageKeyLen || !bytes.HasPrefix(before, prefix) {
-			return nil, "", clienteling.FieldError("before", "malformed cursor")
-		}
-	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = clienteling.DefaultPageSize
-	}
-	var out []*clienteling.Message
-	var next string
-	err := db.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketMessages).Cursor()
-		scanned := 0
-		var last []byte // the last key examined
-		k, v := seekBefore(c, prefix, before)
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-			if len(out) == limit || scanned == maxScan {
-				// k is not examined yet: the next page starts with it.
-				next = base64.RawURLEncoding.EncodeToString(last)
-				return nil
-			}
-			scanned++
-			last = k
-			m, err := decodeMessage(k, v)
-			if err != nil {
-				return err
-			}
-			if match(m) {
-				out = append(out, m)
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return out, next, err
+	return db.walkHistory(ctx, customer, p, match, maxScan)
 }

@@ -213,17 +213,24 @@ func customerArg(fs *flag.FlagSet) (clienteling.CustomerID, error) {
 	return clienteling.CustomerID(id), nil
 }
 
-func cmdExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("export", "salon export customer ID\n\nPrints everything Salon holds on one client as JSON (a data subject access request).", stderr)
+// openForCustomer parses the flags and "customer ID" of export and erase
+// and opens the database offline. The caller closes it.
+func openForCustomer(name, synopsis string, args []string, getenv func(string) string, stderr io.Writer) (*store.DB, clienteling.CustomerID, error) {
+	fs := newFlagSet(name, synopsis, stderr)
 	dataDir := dataDirFlag(fs, getenv)
 	if err := parseInterspersed(fs, args); err != nil {
-		return err
+		return nil, "", err
 	}
 	id, err := customerArg(fs)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	db, err := openOffline(*dataDir)
+	return db, id, err
+}
+
+func cmdExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	db, id, err := openForCustomer("export", "salon export customer ID\n\nPrints everything Salon holds on one client as JSON (a data subject access request).", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -257,16 +264,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func cmdErase(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("erase", "salon erase customer ID\n\nErases a client: profile, identities, preferences and history, in one transaction.", stderr)
-	dataDir := dataDirFlag(fs, getenv)
-	if err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
-	id, err := customerArg(fs)
-	if err != nil {
-		return err
-	}
-	db, err := openOffline(*dataDir)
+	db, id, err := openForCustomer("erase", "salon erase customer ID\n\nErases a client: profile, identities, preferences and history, in one transaction.", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
