@@ -46,6 +46,7 @@ const (
 	EventMessageSent     = "message.sent"
 	EventCustomerCreated = "customer.created"
 	EventCustomerMerged  = "customer.merged"
+	EventCustomerErased  = "customer.erased"
 )
 
 // EventSchemaVersion is the "v" of every event payload.

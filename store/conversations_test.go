@@ -213,8 +213,12 @@ func TestTimersFireAcrossRestart(t *testing.T) {
 	if list, _ := db.Conversations(ctx, clienteling.ConversationFilter{Boutique: "sh-plaza66", Escalated: true}); len(list) != 1 {
 		t.Fatalf("escalated list: %v", list)
 	}
+	drainSubjects(t, db)
 	if err := db.DeleteCustomer(ctx, id); err != nil {
 		t.Fatal(err)
+	}
+	if got := drainSubjects(t, db); len(got) != 1 || got[0] != "salon.events.customer.erased customer.erased" {
+		t.Fatalf("erasure announced %v, want one customer.erased", got)
 	}
 	if err := db.VerifyIndexes(); err != nil {
 		t.Fatal(err)
