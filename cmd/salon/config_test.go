@@ -25,6 +25,10 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"ErrSecretWithoutAppID", map[string]string{"SALON_OA_SECRET": "s"}, nil, "SALON_OA_SECRET"},
 		{"ErrLogFormat", map[string]string{"SALON_LOG_FORMAT": "xml"}, nil, "SALON_LOG_FORMAT"},
 		{"ErrAPIBase", map[string]string{"SALON_WECHAT_API_BASE": "not a url"}, nil, "SALON_WECHAT_API_BASE"},
+		{"ErrSLANotADuration", map[string]string{"SALON_SLA_TOP": "five"}, nil, "SALON_SLA_TOP"},
+		{"ErrSLATooLong", nil, []string{"--sla-after-hours", "48h"}, "SALON_SLA_AFTER_HOURS"},
+		{"ErrSLATooShort", map[string]string{"SALON_SLA_OTHER": "10s"}, nil, "SALON_SLA_OTHER"},
+		{"ErrDefaultBoutique", map[string]string{"SALON_DEFAULT_BOUTIQUE": "Plaza 66"}, nil, "SALON_DEFAULT_BOUTIQUE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

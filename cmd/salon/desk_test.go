@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,6 +165,11 @@ func TestAwayAdvisorRoutesToBoutique(t *testing.T) {
 	var e struct{ Error struct{ Field string } }
 	if got := call(t, m, "PATCH", "/api/v1/associates/amy", amy, map[string]string{"status": "asleep"}, &e); got != 400 || e.Error.Field != "status" {
 		t.Fatalf("bad status: %d %+v", got, e)
+	}
+	chen := tokenFor(t, m, "chenjing", "manager")
+	badHours := map[string]any{"hours": []map[string]string{{"day": "mon", "open": "19:00", "close": "10:00"}}}
+	if got := call(t, m, "PATCH", "/api/v1/associates/amy", chen, badHours, &e); got != 400 || !strings.HasPrefix(e.Error.Field, "hours[0]") {
+		t.Fatalf("hours closing before opening: %d %+v", got, e)
 	}
 	queue, err := m.Bus.Conn.SubscribeSync("salon.notify.boutique.sh-plaza66")
 	if err != nil {
