@@ -43,6 +43,10 @@ func TestAPIValidation(t *testing.T) {
 		{"ErrTokenUnknownAssociate", "POST", "/api/v1/tokens", testAdminToken, `{"subject":"nobody","role":"associate"}`, 400, "invalid", "subject"},
 		{"ErrLimit", "GET", "/api/v1/products?limit=0", testAdminToken, nil, 400, "invalid", "limit"},
 		{"ErrNoRoute", "GET", "/api/v1/nothing", testAdminToken, nil, 404, "not_found", ""},
+		{"ErrWrongMethod", "DELETE", "/api/v1/boutiques", testAdminToken, nil, 405, "method_not_allowed", ""},
+		{"ErrWrongMethodNoToken", "DELETE", "/api/v1/boutiques", "", nil, 401, "unauthorized", ""},
+		{"ErrTrailingData", "POST", "/api/v1/boutiques", testAdminToken,
+			`{"id":"gz-taikoo","name":"Taikoo Hui","city":"Guangzhou","timezone":"Asia/Shanghai"}}`, 400, "invalid", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
