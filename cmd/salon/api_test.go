@@ -57,6 +57,26 @@ func TestAPIValidation(t *testing.T) {
 			}
 		})
 	}
+	// A wrong method says which methods are right: the API's routes (and
+	// the plain-text operator endpoints, through the ServeMux itself).
+	for path, allow := range map[string]string{"/api/v1/customers": "GET, HEAD", "/api/v1/transfers": "POST",
+		"/healthz": "GET, HEAD", "/readyz": "GET, HEAD", "/metrics": "GET, HEAD"} {
+		t.Run("ErrWrongMethodAllow"+path, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), "PUT", m.URL()+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+testAdminToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != allow {
+				t.Fatalf("got %d Allow %q, want 405 Allow %q", resp.StatusCode, resp.Header.Get("Allow"), allow)
+			}
+		})
+	}
 	// Nothing of the rejected requests was stored.
 	var boutiques struct{ Boutiques []map[string]any }
 	call(t, m, "GET", "/api/v1/boutiques", testAdminToken, nil, &boutiques)
