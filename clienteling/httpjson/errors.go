@@ -14,9 +14,9 @@ import (
 // It is the edge's own code, not the domain's: methods are HTTP's notion.
 const EMETHOD = "method_not_allowed"
 
-// statuses maps error codes to HTTP statuses: the one table. Ordered, so
-// that reading a status back (StatusCode's inverse, for answers that carry
-// no JSON) picks the same code every time.
+// statuses maps error codes to HTTP statuses: the one table. A slice, not
+// a map, so that reading a status back (codeOf, for an answer without the
+// JSON error) picks the same code every time.
 var statuses = []struct {
 	code   string
 	status int

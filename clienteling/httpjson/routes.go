@@ -24,8 +24,9 @@ type Routes struct {
 	methods []string       // every method some pattern names
 }
 
-// hit marks a probe match: the mux returns other handlers for a redirect,
-// a 404 or a 405, and those are not matches.
+// probeHit answers every probe pattern, so that a probe that returns hit
+// matched a route: for a redirect, a 404 or a 405 the mux returns handlers
+// of its own.
 type probeHit struct{}
 
 func (probeHit) ServeHTTP(http.ResponseWriter, *http.Request) {}
