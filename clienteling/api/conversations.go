@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/httpjson"
 )
 
 // registerDesk adds the conversation routes: who owes which client an
@@ -19,14 +20,14 @@ func (s *Server) registerDesk(route func(string, func(http.ResponseWriter, *http
 // updateAssociate takes {"status": "away"} and, for managers, {"hours": [...]}.
 func (s *Server) updateAssociate(w http.ResponseWriter, r *http.Request) error {
 	var patch clienteling.AssociatePatch
-	if err := decode(w, r, &patch); err != nil {
+	if err := httpjson.Decode(w, r, &patch); err != nil {
 		return err
 	}
 	a, err := s.svc.UpdateAssociate(r.Context(), clienteling.AssociateID(r.PathValue("userid")), &patch)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a)
+	httpjson.Write(w, http.StatusOK, a)
 	return nil
 }
 
@@ -54,7 +55,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": nonNil(list)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"conversations": nonNil(list)})
 	return nil
 }
 
@@ -63,7 +64,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpjson.Write(w, http.StatusOK, c)
 	return nil
 }
 
@@ -72,13 +73,13 @@ func (s *Server) assignConversation(w http.ResponseWriter, r *http.Request) erro
 	var body struct {
 		Associate clienteling.AssociateID `json:"associate"`
 	}
-	if err := decode(w, r, &body); err != nil {
+	if err := httpjson.Decode(w, r, &body); err != nil {
 		return err
 	}
 	c, err := s.svc.AssignConversation(r.Context(), clienteling.CustomerID(r.PathValue("id")), body.Associate)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpjson.Write(w, http.StatusOK, c)
 	return nil
 }

@@ -4,20 +4,21 @@ import (
 	"net/http"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/httpjson"
 )
 
 // updateProfile applies a partial change to a client's preferences, tags
 // and consent and answers 200 with the customer as stored.
 func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	var u clienteling.ProfileUpdate
-	if err := decode(w, r, &u); err != nil {
+	if err := httpjson.Decode(w, r, &u); err != nil {
 		return err
 	}
 	c, err := s.svc.UpdateProfile(r.Context(), clienteling.CustomerID(r.PathValue("id")), u)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpjson.Write(w, http.StatusOK, c)
 	return nil
 }
 
@@ -29,14 +30,14 @@ type noteRequest struct {
 // addNote records a note by the caller and answers 201 with it.
 func (s *Server) addNote(w http.ResponseWriter, r *http.Request) error {
 	var req noteRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := httpjson.Decode(w, r, &req); err != nil {
 		return err
 	}
 	n, err := s.svc.AddNote(r.Context(), clienteling.CustomerID(r.PathValue("id")), req.Text)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, n)
+	httpjson.Write(w, http.StatusCreated, n)
 	return nil
 }
 
@@ -46,7 +47,7 @@ func (s *Server) listNotes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notes": nonNil(ns)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"notes": nonNil(ns)})
 	return nil
 }
 
@@ -65,6 +66,6 @@ func (s *Server) searchMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": nonNil(ms), "next": next})
+	httpjson.Write(w, http.StatusOK, map[string]any{"messages": nonNil(ms), "next": next})
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/httpjson"
 )
 
 // Backuper writes a consistent copy of the database.
@@ -43,10 +44,15 @@ type Mux interface {
 	Handle(pattern string, handler http.Handler)
 }
 
-// Register adds the API's routes to mux.
+// Register adds the API's routes to mux. Under /api/, a path no route
+// serves answers 404 and a wrong method 405 with Allow, both as the JSON
+// error and both only to an authenticated caller, so that the routes are
+// not mapped by strangers.
 func (s *Server) Register(mux Mux) {
+	routes := &httpjson.Routes{NotFound: "no such API route"}
 	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.Handle(pattern, s.authenticated(h))
+		routes.Add(pattern)
 	}
 	route("POST /api/v1/boutiques", s.createBoutique)
 	route("GET /api/v1/boutiques", s.listBoutiques)
@@ -66,9 +72,7 @@ func (s *Server) Register(mux Mux) {
 	route("GET /api/v1/admin/backup", s.streamBackup)
 	route("POST /api/v1/transfers", s.transfer)
 	s.registerDesk(route)
-	mux.Handle("/api/", s.authenticated(func(w http.ResponseWriter, r *http.Request) error {
-		return clienteling.Errorf(clienteling.ENOTFOUND, "no such API route")
-	}))
+	mux.Handle("/api/", s.authenticated(routes.Unmatched))
 }
 
 // authenticated resolves the bearer token into a principal in the request
@@ -77,17 +81,17 @@ func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request) error)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok {
-			writeError(w, r, s.log, clienteling.Errorf(clienteling.EUNAUTHORIZED, "missing bearer token"))
+			httpjson.WriteError(w, r, s.log, clienteling.Errorf(clienteling.EUNAUTHORIZED, "missing bearer token"))
 			return
 		}
 		p, err := s.svc.Authenticate(r.Context(), strings.TrimSpace(secret))
 		if err != nil {
-			writeError(w, r, s.log, err)
+			httpjson.WriteError(w, r, s.log, err)
 			return
 		}
 		r = r.WithContext(clienteling.WithPrincipal(r.Context(), p))
 		if err := h(w, r); err != nil {
-			writeError(w, r, s.log, err)
+			httpjson.WriteError(w, r, s.log, err)
 		}
 	})
 }
@@ -97,13 +101,13 @@ func (s *Server) createBoutique(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var b clienteling.Boutique
-	if err := decode(w, r, &b); err != nil {
+	if err := httpjson.Decode(w, r, &b); err != nil {
 		return err
 	}
 	if err := s.svc.CreateBoutique(r.Context(), &b); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, &b)
+	httpjson.Write(w, http.StatusCreated, &b)
 	return nil
 }
 
@@ -112,7 +116,7 @@ func (s *Server) listBoutiques(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"boutiques": nonNil(bs)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"boutiques": nonNil(bs)})
 	return nil
 }
 
@@ -121,13 +125,13 @@ func (s *Server) createAssociate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var a clienteling.Associate
-	if err := decode(w, r, &a); err != nil {
+	if err := httpjson.Decode(w, r, &a); err != nil {
 		return err
 	}
 	if err := s.svc.CreateAssociates(r.Context(), &a); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, &a)
+	httpjson.Write(w, http.StatusCreated, &a)
 	return nil
 }
 
@@ -136,7 +140,7 @@ func (s *Server) listAssociates(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"associates": nonNil(as)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"associates": nonNil(as)})
 	return nil
 }
 
@@ -145,7 +149,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var t clienteling.Token
-	if err := decode(w, r, &t); err != nil {
+	if err := httpjson.Decode(w, r, &t); err != nil {
 		return err
 	}
 	if !t.CreatedAt.IsZero() {
@@ -155,7 +159,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "subject": t.Subject, "role": t.Role, "created_at": t.CreatedAt})
+	httpjson.Write(w, http.StatusCreated, map[string]any{"token": secret, "subject": t.Subject, "role": t.Role, "created_at": t.CreatedAt})
 	return nil
 }
 
@@ -164,13 +168,13 @@ func (s *Server) putProduct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var p clienteling.Product
-	if err := decode(w, r, &p); err != nil {
+	if err := httpjson.Decode(w, r, &p); err != nil {
 		return err
 	}
 	if err := s.svc.PutProducts(r.Context(), &p); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, &p)
+	httpjson.Write(w, http.StatusCreated, &p)
 	return nil
 }
 
@@ -187,7 +191,7 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"products": nonNil(ps)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"products": nonNil(ps)})
 	return nil
 }
 
@@ -200,7 +204,7 @@ func (s *Server) findCustomers(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, c)
+		httpjson.Write(w, http.StatusOK, c)
 		return nil
 	}
 	limit, err := intParam(r, "limit", 100, 1000)
@@ -216,7 +220,7 @@ func (s *Server) findCustomers(w http.ResponseWriter, r *http.Request) error {
 	if len(cs) == limit {
 		next = string(cs[len(cs)-1].ID)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"customers": nonNil(cs), "next": next})
+	httpjson.Write(w, http.StatusOK, map[string]any{"customers": nonNil(cs), "next": next})
 	return nil
 }
 
@@ -225,7 +229,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpjson.Write(w, http.StatusOK, c)
 	return nil
 }
 
@@ -244,7 +248,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": nonNil(ms), "next": next})
+	httpjson.Write(w, http.StatusOK, map[string]any{"messages": nonNil(ms), "next": next})
 	return nil
 }
 
@@ -260,7 +264,7 @@ type replyRequest struct {
 // it is in the history at once, and its status tells how delivery goes.
 func (s *Server) reply(w http.ResponseWriter, r *http.Request) error {
 	var req replyRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := httpjson.Decode(w, r, &req); err != nil {
 		return err
 	}
 	if req.SKU != "" && req.Type != clienteling.TypeCard {
@@ -270,7 +274,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, m)
+	httpjson.Write(w, http.StatusAccepted, m)
 	return nil
 }
 
@@ -330,6 +334,6 @@ func (s *Server) associateQRCode(w http.ResponseWriter, r *http.Request) error {
 		URL   string                  `json:"url"`
 		WeCom *clienteling.ContactWay `json:"wecom,omitempty"`
 	}{codes.Scene, codes.URL, codes.WeCom}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/httpjson"
 )
 
 // transfer moves one client, some, or a whole book from one associate to
@@ -14,13 +15,13 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var t clienteling.Transfer
-	if err := decode(w, r, &t); err != nil {
+	if err := httpjson.Decode(w, r, &t); err != nil {
 		return err
 	}
 	moved, err := s.svc.Transfer(r.Context(), &t)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"moved": moved})
+	httpjson.Write(w, http.StatusOK, map[string]any{"moved": moved})
 	return nil
 }

@@ -43,6 +43,10 @@ func TestAPIValidation(t *testing.T) {
 		{"ErrTokenUnknownAssociate", "POST", "/api/v1/tokens", testAdminToken, `{"subject":"nobody","role":"associate"}`, 400, "invalid", "subject"},
 		{"ErrLimit", "GET", "/api/v1/products?limit=0", testAdminToken, nil, 400, "invalid", "limit"},
 		{"ErrNoRoute", "GET", "/api/v1/nothing", testAdminToken, nil, 404, "not_found", ""},
+		{"ErrWrongMethod", "DELETE", "/api/v1/boutiques", testAdminToken, nil, 405, "method_not_allowed", ""},
+		{"ErrWrongMethodNoToken", "DELETE", "/api/v1/boutiques", "", nil, 401, "unauthorized", ""},
+		{"ErrTrailingData", "POST", "/api/v1/boutiques", testAdminToken,
+			`{"id":"gz-taikoo","name":"Taikoo Hui","city":"Guangzhou","timezone":"Asia/Shanghai"}}`, 400, "invalid", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,6 +54,26 @@ func TestAPIValidation(t *testing.T) {
 			status := call(t, m, tt.method, tt.path, tt.token, tt.body, &got)
 			if status != tt.wantStatus || got.Error.Code != tt.wantCode || got.Error.Field != tt.wantField {
 				t.Fatalf("got %d %+v, want %d code %q field %q", status, got.Error, tt.wantStatus, tt.wantCode, tt.wantField)
+			}
+		})
+	}
+	// A wrong method says which methods are right: the API's routes (and
+	// the plain-text operator endpoints, through the ServeMux itself).
+	for path, allow := range map[string]string{"/api/v1/customers": "GET, HEAD", "/api/v1/transfers": "POST",
+		"/healthz": "GET, HEAD", "/readyz": "GET, HEAD", "/metrics": "GET, HEAD"} {
+		t.Run("ErrWrongMethodAllow"+path, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), "PUT", m.URL()+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+testAdminToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != allow {
+				t.Fatalf("got %d Allow %q, want 405 Allow %q", resp.StatusCode, resp.Header.Get("Allow"), allow)
 			}
 		})
 	}

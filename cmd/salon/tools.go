@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/httpjson"
 	"github.com/salonhq/salon/clienteling/importer"
 	"github.com/salonhq/salon/store"
 )
@@ -166,11 +167,7 @@ func backupOverHTTP(ctx context.Context, base, token, out string) (int64, error)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error struct{ Message string } `json:"error"`
-		}
-		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e)
-		return 0, fmt.Errorf("server answered %s: %s", resp.Status, e.Error.Message)
+		return 0, fmt.Errorf("server answered %s: %w", resp.Status, httpjson.ReadError(resp))
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), ".salon-backup-*")
 	if err != nil {
