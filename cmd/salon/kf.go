@@ -53,7 +53,7 @@ func (m *Main) welcomeKf(ctx context.Context, c *clienteling.Customer, openKfID,
 	if name := m.brandName(); name != "" {
 		text = locales.T(c.Language, "welcome", name)
 	}
-	_, err := m.Service.Welcome(clienteling.WithPrincipal(ctx, clienteling.System), c.ID, openKfID, code, text)
+	_, err := m.Service.Welcome(clienteling.WithPrincipal(ctx, clienteling.System()), c.ID, openKfID, code, text)
 	return err
 }
 

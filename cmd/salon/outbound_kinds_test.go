@@ -24,21 +24,12 @@ func withOA(fake *wechattest.Server) func(*Config) {
 	}
 }
 
-// withOutboundOptions runs the tests' senders with opts, restored at the
-// end of the test.
-func withOutboundOptions(t *testing.T, opts outbound.Options) {
-	t.Helper()
-	saved := outboundOptions
-	outboundOptions = opts
-	t.Cleanup(func() { outboundOptions = saved })
-}
-
 // openClient creates a client with the given identities who wrote on each
 // a minute ago (through 微信客服 account testKfID on wecom), or never when
 // silent; it returns their id.
 func openClient(t *testing.T, m *Main, silent bool, ids ...clienteling.Identity) string {
 	t.Helper()
-	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System)
+	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System())
 	c := &clienteling.Customer{Language: "zh-CN", Identities: ids}
 	if err := m.Service.ImportCustomers(ctx, c); err != nil {
 		t.Fatal(err)

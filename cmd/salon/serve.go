@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/salonhq/salon/bot/kf"
+	"github.com/salonhq/salon/bot/outbound"
 	"github.com/salonhq/salon/bot/profile"
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
@@ -40,6 +41,9 @@ type Main struct {
 	// Clock, if set, replaces the real clock: tests move time to reach
 	// reply-due reminders and escalations.
 	Clock clienteling.Timer
+	// Outbound tunes the sender of messages to clients; the zero value is
+	// right for production, and tests change its limits.
+	Outbound outbound.Options
 
 	relay     *natsbus.Relay
 	stopRelay context.CancelFunc
