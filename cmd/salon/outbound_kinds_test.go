@@ -18,7 +18,7 @@ import (
 func withOA(fake *wechattest.Server) func(*Config) {
 	return func(c *Config) {
 		c.Sandbox = "off"
-		c.WeChatAPI = fake.URL()
+		c.WeChatAPIBase = fake.URL()
 		c.OAAppID, c.OASecret = fake.Options().OAAppID, fake.Options().OASecret
 		c.OAToken = "oa-callback-token"
 	}

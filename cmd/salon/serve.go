@@ -93,7 +93,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Registry = newRegistry()
 	mux := http.NewServeMux()
 
-	wx := wxclient.Config{OABase: m.Config.WeChatAPI, WeComBase: m.Config.WeComAPI, PayBase: m.Config.PayAPI}
+	wx := wxclient.Config{OABase: m.Config.WeChatAPIBase, WeComBase: m.Config.WeComAPIBase, PayBase: m.Config.PayAPIBase}
 	if m.Config.SandboxMode() {
 		m.sandbox, err = startSandbox(ctx, m, mux)
 		if err != nil {
