@@ -101,7 +101,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		wx.OABase, wx.WeComBase, wx.PayBase = m.sandbox.apiBase, m.sandbox.apiBase, m.sandbox.apiBase
 	}
-	client, err := wxclient.Install(wx)
+	client, err := wxclient.New(wx)
 	if err != nil {
 		return fmt.Errorf("outbound client: %w", err)
 	}
