@@ -1,12 +1,12 @@
 package clienteling
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
-// AssociateUpdater changes an associate in one transaction.
+// AssociateUpdater changes an associate in one transaction; part of Store.
 type AssociateUpdater interface {
+	// UpdateAssociate applies fn to the stored associate and saves the
+	// result in one transaction; fn's error aborts it. ENOTFOUND if there
+	// is no such associate.
 	UpdateAssociate(ctx context.Context, id AssociateID, fn func(*Associate) error) (*Associate, error)
 }
 
@@ -50,11 +50,7 @@ func (s *Service) UpdateAssociate(ctx context.Context, id AssociateID, patch *As
 			return nil, Errorf(ENOTFOUND, "associate not found")
 		}
 	}
-	up, ok := s.store.(AssociateUpdater)
-	if !ok {
-		return nil, Internal("update associate", fmt.Errorf("the store cannot update associates"))
-	}
-	return up.UpdateAssociate(ctx, id, func(a *Associate) error {
+	return s.store.UpdateAssociate(ctx, id, func(a *Associate) error {
 		if patch.Status != nil {
 			a.Status = *patch.Status
 		}

@@ -20,8 +20,9 @@ type Principal struct {
 	Boutique BoutiqueID // for associates and managers
 }
 
-// System is the principal of Salon's own work (callbacks, timers, imports).
-var System = &Principal{Subject: "salon", Role: RoleAdmin}
+// System returns the principal of Salon's own work (callbacks, timers,
+// imports): a fresh value each time, so no caller can change it for others.
+func System() *Principal { return &Principal{Subject: "salon", Role: RoleAdmin} }
 
 type principalKey struct{}
 

@@ -37,7 +37,7 @@ var (
 
 func newAuthzFixture(t *testing.T) *authzFixture {
 	t.Helper()
-	ctx := clienteling.WithPrincipal(t.Context(), clienteling.System)
+	ctx := clienteling.WithPrincipal(t.Context(), clienteling.System())
 	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.FixedZone("CST", 8*3600)))
 	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
 	f := &authzFixture{db: db, svc: clienteling.NewService(db, clock)}

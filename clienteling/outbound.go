@@ -2,7 +2,6 @@ package clienteling
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -206,11 +205,7 @@ func (s *Service) Welcome(ctx context.Context, id CustomerID, openKfID, code, te
 }
 
 func (s *Service) enqueue(ctx context.Context, m *Message, d Delivery) error {
-	ob, ok := s.store.(OutboundStore)
-	if !ok {
-		return Internal("send", fmt.Errorf("the store keeps no outbound queue"))
-	}
-	if err := ob.EnqueueDelivery(ctx, m, d); err != nil {
+	if err := s.store.EnqueueDelivery(ctx, m, d); err != nil {
 		return err
 	}
 	if s.afterReply != nil {

@@ -9,12 +9,20 @@ import (
 	"time"
 )
 
-// Store is every port the domain needs from storage.
+// Store is every port the Service needs from storage. Each capability is
+// named here, so a store that lacks one fails to compile rather than
+// failing a request at run time.
 type Store interface {
 	BoutiqueStore
 	AssociateStore
+	AssociateUpdater
 	CustomerStore
 	MessageStore
+	MessageSearcher
+	NoteStore
+	ConversationStore
+	OutboundStore
+	TransferStore
 	ProductStore
 	TokenStore
 }

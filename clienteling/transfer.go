@@ -117,11 +117,7 @@ func (s *Service) Transfer(ctx context.Context, t *Transfer) (int, error) {
 			return 0, err
 		}
 	}
-	ts, ok := s.store.(TransferStore)
-	if !ok {
-		return 0, Internal("transfer", fmt.Errorf("the store cannot transfer clients"))
-	}
-	moved, err := ts.TransferBook(ctx, t, s.decideTransfer(t), func(to *Associate, ids []CustomerID) []Event {
+	moved, err := s.store.TransferBook(ctx, t, s.decideTransfer(t), func(to *Associate, ids []CustomerID) []Event {
 		return AnnounceTransfer(t, to, ids)
 	})
 	if err != nil {

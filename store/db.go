@@ -203,8 +203,9 @@ var migrations = []func(tx *bolt.Tx) error{
 	},
 }
 
-// SchemaVersion is the version this build writes.
-var SchemaVersion = uint64(len(migrations))
+// SchemaVersion returns the version this build writes: one past the last
+// migration.
+func SchemaVersion() uint64 { return uint64(len(migrations)) }
 
 // migrate runs the pending migrations in one transaction. A database newer
 // than this build is refused rather than misread.
@@ -216,15 +217,15 @@ func (db *DB) migrate() error {
 				have = binary.BigEndian.Uint64(v)
 			}
 		}
-		if have > SchemaVersion {
-			return fmt.Errorf("database schema version %d is newer than this salon (%d): upgrade salon", have, SchemaVersion)
+		if have > SchemaVersion() {
+			return fmt.Errorf("database schema version %d is newer than this salon (%d): upgrade salon", have, SchemaVersion())
 		}
-		for v := have; v < SchemaVersion; v++ {
+		for v := have; v < SchemaVersion(); v++ {
 			if err := migrations[v](tx); err != nil {
 				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keyMetaSchema, u64(SchemaVersion))
+		return tx.Bucket(bucketMeta).Put(keyMetaSchema, u64(SchemaVersion()))
 	})
 }
 

@@ -65,15 +65,17 @@ type Limit struct {
 	Burst int
 }
 
-// DefaultLimits are the per-API ceilings. WeChat publishes daily quotas,
-// not rates, and answers 45009 or -1 when a burst is too much for it; these
-// stay well under what an account is seen to sustain, and a burst above
-// them waits its turn.
-var DefaultLimits = map[string]Limit{
-	CustomSendPath:    {Rate: 100, Burst: 20},
-	TemplateSendPath:  {Rate: 50, Burst: 10},
-	KfSendPath:        {Rate: 50, Burst: 10},
-	KfSendOnEventPath: {Rate: 50, Burst: 10},
+// DefaultLimits returns the per-API ceilings, a fresh map each call.
+// WeChat publishes daily quotas, not rates, and answers 45009 or -1 when a
+// burst is too much for it; these stay well under what an account is seen
+// to sustain, and a burst above them waits its turn.
+func DefaultLimits() map[string]Limit {
+	return map[string]Limit{
+		CustomSendPath:    {Rate: 100, Burst: 20},
+		TemplateSendPath:  {Rate: 50, Burst: 10},
+		KfSendPath:        {Rate: 50, Burst: 10},
+		KfSendOnEventPath: {Rate: 50, Burst: 10},
+	}
 }
 
 // Options tune a Sender; the zero value is right for production.
@@ -90,7 +92,7 @@ type Options struct {
 	Backoff, MaxBackoff time.Duration
 	// CallTimeout bounds one call. Default 5 s.
 	CallTimeout time.Duration
-	// Limits override DefaultLimits per API path.
+	// Limits override DefaultLimits() per API path.
 	Limits map[string]Limit
 	// Log receives the sender's warnings. Default: discarded.
 	Log *slog.Logger
@@ -133,7 +135,7 @@ func New(s Store, apis APIs, opts Options) *Sender {
 	}
 	snd := &Sender{store: s, apis: apis, opts: opts, wake: make(chan struct{}, 1),
 		limiters: map[string]*rate.Limiter{}, metrics: newMetrics(opts.Registerer)}
-	for path, l := range DefaultLimits {
+	for path, l := range DefaultLimits() {
 		if o, ok := opts.Limits[path]; ok {
 			l = o
 		}

@@ -12,8 +12,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/silenceper/wechat/v2/util"
 )
 
 // Family names one of WeChat's three API hosts. Every outbound call belongs
@@ -101,8 +99,7 @@ type Client struct {
 	bases [len(families) + 1]string // indexed by Family; no trailing slash
 }
 
-// New validates cfg and returns a Client for it. It does not touch
-// silenceper's globals; Install does.
+// New validates cfg and returns a Client for it.
 func New(cfg Config) (*Client, error) {
 	c := &Client{}
 	for _, f := range families {
@@ -135,21 +132,6 @@ func New(cfg Config) (*Client, error) {
 		MaxIdleConnsPerHost:   16,
 	}
 	c.http = &http.Client{Transport: transport, Timeout: overall}
-	return c, nil
-}
-
-// Install builds a Client from cfg and makes silenceper use it: its
-// util.DefaultHTTPClient becomes the Client's timeout-bound *http.Client and
-// its URI modifier rewrites each family's production base to the configured
-// one. Call it once at start-up, before any silenceper call: silenceper keeps
-// both in unguarded package variables.
-func Install(cfg Config) (*Client, error) {
-	c, err := New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	util.DefaultHTTPClient = c.http
-	util.SetURIModifier(c.Rewrite)
 	return c, nil
 }
 

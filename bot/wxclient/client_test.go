@@ -2,7 +2,6 @@ package wxclient
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -10,12 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/silenceper/wechat/v2/credential"
-	"github.com/silenceper/wechat/v2/pay"
-	payconfig "github.com/silenceper/wechat/v2/pay/config"
-	"github.com/silenceper/wechat/v2/pay/order"
-	"github.com/silenceper/wechat/v2/util"
 )
 
 func TestNew(t *testing.T) {
@@ -109,78 +102,6 @@ func TestRewrite(t *testing.T) {
 	}
 }
 
-// TestInstall shows that after Install silenceper's own calls, token
-// fetches included, reach the configured base of each family through the
-// installed client.
-func TestInstall(t *testing.T) {
-	f := newFake(t)
-	f.serveTokens(7200)
-	c := f.install(t)
-	if util.DefaultHTTPClient != c.HTTPClient() {
-		t.Fatal("util.DefaultHTTPClient is not the installed client")
-	}
-
-	t.Run("OA/StableToken", func(t *testing.T) {
-		ak := credential.NewStableAccessToken("wxapp", "oa-secret", credential.CacheKeyOfficialAccountPrefix, newMemoryCache())
-		got, err := ak.GetAccessToken()
-		if err != nil {
-			t.Fatalf("GetAccessToken: %v", err)
-		}
-		if want := "tok-oa-1"; got != want {
-			t.Errorf("token = %q, want %q", got, want)
-		}
-		reqs := f.requests("/oa/cgi-bin/stable_token")
-		if len(reqs) != 1 {
-			t.Fatalf("stable_token requests = %d, want 1", len(reqs))
-		}
-		var body map[string]any
-		if err := json.Unmarshal([]byte(reqs[0].Body), &body); err != nil {
-			t.Fatal(err)
-		}
-		if body["appid"] != "wxapp" {
-			t.Errorf("appid = %v, want wxapp", body["appid"])
-		}
-	})
-	t.Run("OA/Token", func(t *testing.T) {
-		ak := credential.NewDefaultAccessToken("wxapp", "oa-secret", credential.CacheKeyOfficialAccountPrefix, newMemoryCache())
-		if _, err := ak.GetAccessToken(); err != nil {
-			t.Fatalf("GetAccessToken: %v", err)
-		}
-		reqs := f.requests("/oa/cgi-bin/token")
-		if len(reqs) != 1 || reqs[0].Query.Get("appid") != "wxapp" {
-			t.Fatalf("token requests = %+v, want one for wxapp", reqs)
-		}
-	})
-	t.Run("WeCom/GetToken", func(t *testing.T) {
-		ak := credential.NewWorkAccessToken("wwcorp", "app-secret", "", credential.CacheKeyWorkPrefix, newMemoryCache())
-		got, err := ak.GetAccessToken()
-		if err != nil {
-			t.Fatalf("GetAccessToken: %v", err)
-		}
-		if want := "tok-wecom-1"; got != want {
-			t.Errorf("token = %q, want %q", got, want)
-		}
-		reqs := f.requests("/wecom/cgi-bin/gettoken")
-		if len(reqs) != 1 || reqs[0].Query.Get("corpid") != "wwcorp" {
-			t.Fatalf("gettoken requests = %+v, want one for wwcorp", reqs)
-		}
-	})
-	t.Run("Pay/OrderQuery", func(t *testing.T) {
-		f.handle("/pay/pay/orderquery", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/xml")
-			_, _ = w.Write([]byte("<xml><return_code>SUCCESS</return_code><result_code>SUCCESS</result_code></xml>"))
-		})
-		p := pay.NewPay(&payconfig.Config{AppID: "wxapp", MchID: "1900000109", Key: "pay-key"})
-		if _, err := p.GetOrder().QueryOrder(&order.QueryParams{OutTradeNo: "SO-1"}); err != nil {
-			t.Fatalf("QueryOrder: %v", err)
-		}
-		reqs := f.requests("/pay/pay/orderquery")
-		if len(reqs) != 1 || !strings.Contains(reqs[0].Body, "<out_trade_no>SO-1</out_trade_no>") {
-			t.Fatalf("orderquery requests = %+v, want one for SO-1", reqs)
-		}
-	})
-}
-
 func TestGetJSON(t *testing.T) {
 	f := newFake(t)
 	c := f.client(t)
@@ -269,20 +190,16 @@ func TestPostJSON(t *testing.T) {
 }
 
 // TestTimeout shows that a server that never answers fails the call with a
-// timeout, for our own calls and silenceper's alike.
+// timeout.
 func TestTimeout(t *testing.T) {
 	f := newFake(t)
 	f.handle("/oa/cgi-bin/hang", hang(t))
 	cfg := f.config()
 	cfg.Timeout = 200 * time.Millisecond
-	c, err := Install(cfg)
+	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		util.DefaultHTTPClient = http.DefaultClient
-		util.SetURIModifier(nil)
-	})
 
 	assertTimeout := func(t *testing.T, err error) {
 		t.Helper()
@@ -301,16 +218,9 @@ func TestTimeout(t *testing.T) {
 			t.Errorf("Retryable(%v) = false, want true", err)
 		}
 	})
-	t.Run("Silenceper", func(t *testing.T) {
-		_, err := util.HTTPGet("https://api.weixin.qq.com/cgi-bin/hang?access_token=SECRET")
-		assertTimeout(t, err)
-		if wrapped := Wrap("hang", err); !Retryable(wrapped) || strings.Contains(wrapped.Error(), "SECRET") {
-			t.Errorf("Wrap = %v, want retryable and redacted", wrapped)
-		}
-	})
 	t.Run("ResponseHeader", func(t *testing.T) {
-		// silenceper's TLS client copies only the transport, so the
-		// response header timeout is what bounds it.
+		// A client that copies only the transport (as for a TLS client
+		// certificate) is still bounded by the response header timeout.
 		hc := &http.Client{Transport: c.HTTPClient().Transport}
 		_, err := hc.Get(f.srv.URL + "/oa/cgi-bin/hang")
 		if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") {

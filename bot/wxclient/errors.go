@@ -8,11 +8,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
-	"strconv"
-	"strings"
 	"syscall"
-
-	"github.com/silenceper/wechat/v2/util"
 )
 
 // APIError is an answer of WeChat's that carried a non-zero errcode. The
@@ -99,53 +95,6 @@ func TokenExpired(err error) bool {
 	}
 	return tokenErrcodes[apiErr.Code] && !apiErr.tokenEndpoint
 }
-
-// silenceper reports errcodes as *util.CommonError or as fmt.Errorf text
-// "errcode=N , errmsg=M", and HTTP failures as text "statusCode=N" with the
-// full URL, token included. (Its 微信客服 client replaces codes with texts;
-// Salon calls those APIs itself, see bot/kf.)
-var (
-	errcodeText   = regexp.MustCompile(`errcode=(-?\d+)\s*,\s*errmsg=(.*)$`)
-	statusText    = regexp.MustCompile(`statusCode=(\d{3})`)
-	tokenFetchErr = regexp.MustCompile(`^get (stable )?access_token error`)
-)
-
-// Wrap turns an error returned by a silenceper call into this package's
-// terms, so Retryable and TokenExpired work on it: errcodes become
-// *APIError with Op op, HTTP statuses *HTTPError, network errors stay
-// unwrappable; secrets in URLs are redacted from the text. nil stays nil.
-func Wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var common *util.CommonError
-	if errors.As(err, &common) {
-		return &APIError{Code: int(common.ErrCode), Msg: common.ErrMsg, Op: op}
-	}
-	text := err.Error()
-	if m := errcodeText.FindStringSubmatch(text); m != nil {
-		if code, convErr := strconv.Atoi(m[1]); convErr == nil && code != 0 {
-			return &APIError{Code: code, Msg: strings.TrimSpace(m[2]), Op: op,
-				tokenEndpoint: tokenFetchErr.MatchString(text)}
-		}
-	}
-	if m := statusText.FindStringSubmatch(text); m != nil {
-		status, _ := strconv.Atoi(m[1])
-		return &HTTPError{Op: op, Status: status}
-	}
-	return &sdkError{op: op, text: redact(text), err: err}
-}
-
-// sdkError carries a silenceper error whose text may hold secrets: Error
-// shows the redacted text, Unwrap the original for errors.Is and As.
-type sdkError struct {
-	op   string
-	text string
-	err  error
-}
-
-func (e *sdkError) Error() string { return "wxclient: " + e.op + ": " + e.text }
-func (e *sdkError) Unwrap() error { return e.err }
 
 // secretParam matches the value of any query parameter that grants access:
 // access_token (and its *_access_token kin), secret, corpsecret, appsecret.

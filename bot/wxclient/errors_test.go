@@ -11,8 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/silenceper/wechat/v2/util"
 )
 
 func TestClassify(t *testing.T) {
@@ -51,96 +49,6 @@ func TestClassify(t *testing.T) {
 			}
 			if got := TokenExpired(tt.err); got != tt.token {
 				t.Errorf("TokenExpired = %v, want %v", got, tt.token)
-			}
-		})
-	}
-}
-
-func TestWrap(t *testing.T) {
-	tests := []struct {
-		name   string
-		err    error
-		want   error // *APIError or *HTTPError; nil: just redacted
-		token  bool
-		retry  bool
-		hidden string // must not appear in the text
-	}{
-		{name: "Nil"},
-		{
-			name: "CommonError",
-			err:  util.NewCommonError("send", 45015, "response out of time limit"),
-			want: &APIError{Code: 45015, Msg: "response out of time limit", Op: "op"},
-		},
-		{
-			name: "OASendText",
-			err:  errors.New("customer msg send error : errcode=43004 , errmsg=require subscribe rid: 65f0"),
-			want: &APIError{Code: 43004, Msg: "require subscribe rid: 65f0", Op: "op"},
-		},
-		{
-			name:  "OASendText/TokenExpired",
-			err:   errors.New("customer msg send error : errcode=42001 , errmsg=access_token expired"),
-			want:  &APIError{Code: 42001, Msg: "access_token expired", Op: "op"},
-			token: true,
-		},
-		{
-			name:  "SystemBusy",
-			err:   errors.New("GetUserInfo Error , errcode=-1 , errmsg=system error"),
-			want:  &APIError{Code: -1, Msg: "system error", Op: "op"},
-			retry: true,
-		},
-		{
-			name:  "TokenEndpoint",
-			err:   errors.New("get access_token error : errcode=40001 , errmsg=invalid credential"),
-			want:  &APIError{Code: 40001, Msg: "invalid credential", Op: "op", tokenEndpoint: true},
-			token: false,
-		},
-		{
-			name:   "HTTPStatus",
-			err:    errors.New("http get error : uri=https://qyapi.weixin.qq.com/cgi-bin/gettoken?corpid=ww&corpsecret=S3CRET , statusCode=502"),
-			want:   &HTTPError{Op: "op", Status: 502},
-			retry:  true,
-			hidden: "S3CRET",
-		},
-		{
-			name:   "Network",
-			err:    &url.Error{Op: "Post", URL: "https://api.weixin.qq.com/cgi-bin/message/custom/send?access_token=T0KEN", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}},
-			retry:  true,
-			hidden: "T0KEN",
-		},
-		{
-			name: "Unknown",
-			err:  errors.New("json: cannot unmarshal string"),
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Wrap("op", tt.err)
-			if tt.err == nil {
-				if got != nil {
-					t.Fatalf("Wrap(nil) = %v, want nil", got)
-				}
-				return
-			}
-			switch want := tt.want.(type) {
-			case *APIError:
-				var apiErr *APIError
-				if !errors.As(got, &apiErr) || *apiErr != *want {
-					t.Fatalf("Wrap = %#v, want %#v", got, want)
-				}
-			case *HTTPError:
-				var httpErr *HTTPError
-				if !errors.As(got, &httpErr) || *httpErr != *want {
-					t.Fatalf("Wrap = %#v, want %#v", got, want)
-				}
-			}
-			if TokenExpired(got) != tt.token {
-				t.Errorf("TokenExpired = %v, want %v", !tt.token, tt.token)
-			}
-			if Retryable(got) != tt.retry {
-				t.Errorf("Retryable = %v, want %v", !tt.retry, tt.retry)
-			}
-			if tt.hidden != "" && strings.Contains(got.Error(), tt.hidden) {
-				t.Errorf("Wrap text %q shows %q", got.Error(), tt.hidden)
 			}
 		})
 	}

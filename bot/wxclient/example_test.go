@@ -6,7 +6,6 @@ import (
 	"log"
 
 	"github.com/salonhq/salon/bot/wxclient"
-	"github.com/silenceper/wechat/v2/officialaccount/config"
 )
 
 func ExampleClient_Rewrite() {
@@ -21,13 +20,13 @@ func ExampleClient_Rewrite() {
 	// https://api.weixin.qq.com/cgi-bin/stable_token
 }
 
-// ExampleInstall shows the wiring cmd does once at start-up: install the
-// client, give each credential a provider over the shared store, and hand
-// silenceper objects the provider.
-func ExampleInstall() {
+// ExampleNewAccessTokenProvider shows the wiring cmd does at start-up:
+// build the client, give each credential a provider over the shared store,
+// and call WeChat with errcode kept and one retry on an expired token.
+func ExampleNewAccessTokenProvider() {
 	var store wxclient.TokenStore // the database, in the real service
 
-	client, err := wxclient.Install(wxclient.Config{OABase: "https://wechat-proxy.internal"})
+	client, err := wxclient.New(wxclient.Config{OABase: "https://wechat-proxy.internal"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -37,14 +36,6 @@ func ExampleInstall() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	oa, err := wxclient.NewOfficialAccount(&config.Config{AppID: "wx0123456789abcdef"}, oaTokens)
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = oa
-
-	// A call silenceper lacks, with errcode kept and one retry on an
-	// expired token.
 	var out struct {
 		OpenIDs []string `json:"openid"`
 	}

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/silenceper/wechat/v2/util"
 )
 
 // fakeWeChat is a minimal stand-in for WeChat's three API hosts on one
@@ -67,27 +65,13 @@ func (f *fakeWeChat) config() Config {
 	}
 }
 
-// client returns a Client for the fake without touching silenceper.
+// client returns a Client for the fake.
 func (f *fakeWeChat) client(t *testing.T) *Client {
 	t.Helper()
 	c, err := New(f.config())
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return c
-}
-
-// install installs a Client for the fake into silenceper for the test.
-func (f *fakeWeChat) install(t *testing.T) *Client {
-	t.Helper()
-	c, err := Install(f.config())
-	if err != nil {
-		t.Fatalf("Install: %v", err)
-	}
-	t.Cleanup(func() {
-		util.DefaultHTTPClient = http.DefaultClient
-		util.SetURIModifier(nil)
-	})
 	return c
 }
 

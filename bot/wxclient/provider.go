@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"sync"
 	"time"
-
-	"github.com/silenceper/wechat/v2/credential"
 )
 
 // Credential is one secret that WeChat trades for access tokens: an
@@ -98,9 +96,7 @@ type ProviderOptions struct {
 // AccessTokenProvider owns the access token of one Credential. It hands out
 // a cached token, replaces it RefreshBefore its expiry, never has more than
 // one fetch under way, and reuses a token from its TokenStore after a
-// restart. It implements silenceper's credential.AccessTokenContextHandle,
-// so silenceper's own calls use the same tokens. It is safe for concurrent
-// use.
+// restart. It is safe for concurrent use.
 type AccessTokenProvider struct {
 	client  *Client
 	cred    Credential
@@ -127,8 +123,6 @@ type flight struct {
 	token string
 	err   error
 }
-
-var _ credential.AccessTokenContextHandle = (*AccessTokenProvider)(nil)
 
 // NewAccessTokenProvider returns a provider for cred that fetches through
 // client. It fetches nothing until asked for a token.
@@ -206,17 +200,6 @@ func (p *AccessTokenProvider) Token(ctx context.Context) (string, error) {
 	}
 }
 
-// GetAccessToken implements silenceper's credential.AccessTokenHandle.
-func (p *AccessTokenProvider) GetAccessToken() (string, error) {
-	return p.Token(context.Background())
-}
-
-// GetAccessTokenContext implements silenceper's
-// credential.AccessTokenContextHandle.
-func (p *AccessTokenProvider) GetAccessTokenContext(ctx context.Context) (string, error) {
-	return p.Token(ctx)
-}
-
 // Invalidate drops token if it is still the current one, so that the next
 // Token fetches a fresh one; call it when WeChat refused token with errcode
 // 40001, 40014 or 42001 (see TokenExpired). Invalidating a token already
@@ -235,8 +218,7 @@ func (p *AccessTokenProvider) Invalidate(token string) {
 
 // Do calls fn with a token; if fn's error says the token expired
 // (TokenExpired), it invalidates that token and calls fn once more with a
-// fresh one. fn should return errors of this package, or silenceper's passed
-// through Wrap.
+// fresh one. fn should return errors of this package.
 func (p *AccessTokenProvider) Do(ctx context.Context, fn func(ctx context.Context, token string) error) error {
 	token, err := p.Token(ctx)
 	if err != nil {

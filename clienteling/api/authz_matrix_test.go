@@ -171,7 +171,7 @@ var cst = time.FixedZone("CST", 8*3600)
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
 	t.Helper()
-	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System)
+	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System())
 	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst)) // a Monday, at noon
 	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
 	svc := clienteling.NewService(db, clock)

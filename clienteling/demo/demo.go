@@ -85,7 +85,7 @@ func parse[T any](name string, read func(io.Reader, importer.Format) ([]*T, erro
 // associate, product or customer: a fresh data dir, which is where sandbox
 // mode seeds the demo. Tokens and settings do not count.
 func IsEmpty(ctx context.Context, svc *clienteling.Service) (bool, error) {
-	ctx = clienteling.WithPrincipal(ctx, clienteling.System)
+	ctx = clienteling.WithPrincipal(ctx, clienteling.System())
 	if bs, err := svc.Boutiques(ctx); err != nil || len(bs) > 0 {
 		return false, err
 	}
@@ -105,7 +105,7 @@ func IsEmpty(ctx context.Context, svc *clienteling.Service) (bool, error) {
 // parts of the demo that are missing, so a seed interrupted half-way can be
 // run again. A nil history skips the conversations.
 func Seed(ctx context.Context, svc *clienteling.Service, history HistoryWriter, now time.Time) error {
-	ctx = clienteling.WithPrincipal(ctx, clienteling.System)
+	ctx = clienteling.WithPrincipal(ctx, clienteling.System())
 	if err := seedBoutiques(ctx, svc); err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func TestSeed(t *testing.T) {
 // checkSeeded checks the demo through the Service, as the console would see it.
 func checkSeeded(t *testing.T, svc *clienteling.Service, now time.Time) {
 	t.Helper()
-	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System)
+	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System())
 
 	bs, err := svc.Boutiques(ctx)
 	if err != nil || len(bs) != 2 {

@@ -36,7 +36,7 @@ func (m *Main) registerCallbacks(mux *http.ServeMux) error {
 		mux.Handle("/wecom/app", in.Handler(v))
 	}
 	if m.kfPuller != nil {
-		v, err := callback.NewKF(callback.WeComConfig{CorpID: c.WeComCorpID, Token: c.WeComKFToken, EncodingAESKey: c.WeComKFAES})
+		v, err := callback.NewKF(callback.WeComConfig{CorpID: c.WeComCorpID, Token: c.WeComKFToken, EncodingAESKey: c.WeComKFAESKey})
 		if err != nil {
 			return fmt.Errorf("wecom kf callback: %w", err)
 		}

@@ -17,85 +17,163 @@ import (
 )
 
 // Config is every setting of `salon serve`. Each has a flag and an
-// environment variable SALON_<NAME>; the flag wins.
+// environment variable SALON_<NAME>, after which its field is named; the
+// flag wins. bindFlags parses each value once into its field's type; a value
+// that does not parse is kept as an error that Validate reports, naming the
+// variable, so start-up stops rather than falling back to a default.
 type Config struct {
-	DataDir      string
-	HTTPAddr     string
-	PublicURL    string
-	NATSURL      string
-	NATSAddr     string
-	AdminToken   string
-	Sandbox      string
-	LogFormat    string
-	LogLevel     string
-	OAAppID      string
-	OASecret     string
-	OAToken      string
-	OAAESKey     string
-	WeComCorpID  string
-	WeComToken   string
-	WeComAESKey  string
-	WeComAgentID string
-	WeComAppSec  string
-	WeComContact string
-	WeComKFSec   string
-	WeComKFToken string
-	WeComKFAES   string
-	PayAppID     string
-	PayMchID     string
-	PayKey       string
-	WeChatAPI    string
-	WeComAPI     string
-	PayAPI       string
-	SLATop       string
-	SLAOther     string
-	SLAAfter     string
-	DefaultShop  string
-	BrandName    string
+	DataDir            string
+	HTTPAddr           string // host:port
+	PublicURL          string // http(s) URL, or empty
+	NATSURL            string // comma-separated nats:// URLs, or empty
+	NATSAddr           string // host:port, or empty
+	AdminToken         string
+	Sandbox            SandboxSetting
+	LogFormat          LogFormat
+	LogLevel           slog.Level
+	OAAppID            string
+	OASecret           string
+	OAToken            string
+	OAAESKey           string
+	WeComCorpID        string
+	WeComToken         string
+	WeComAESKey        string
+	WeComAgentID       string
+	WeComAppSecret     string
+	WeComContactSecret string
+	WeComKFSecret      string
+	WeComKFToken       string
+	WeComKFAESKey      string
+	PayAppID           string
+	PayMchID           string
+	PayKey             string
+	WeChatAPIBase      string // http(s) URL
+	WeComAPIBase       string // http(s) URL
+	PayAPIBase         string // http(s) URL
+	SLATop             time.Duration
+	SLAOther           time.Duration
+	SLAAfterHours      time.Duration
+	DefaultBoutique    string
+	BrandName          string
+
+	// unparsed holds, by variable, the error of the last value given to a
+	// setting that did not parse.
+	unparsed map[string]error
+}
+
+// SandboxSetting is SALON_SANDBOX: whether the built-in WeChat simulator
+// stands in.
+type SandboxSetting string
+
+// The values of SALON_SANDBOX.
+const (
+	SandboxOn   SandboxSetting = "on"
+	SandboxOff  SandboxSetting = "off"
+	SandboxAuto SandboxSetting = "auto" // on when no WeChat credentials are set
+)
+
+func parseSandbox(v string) (SandboxSetting, error) {
+	switch s := SandboxSetting(v); s {
+	case SandboxOn, SandboxOff, SandboxAuto:
+		return s, nil
+	}
+	return "", fmt.Errorf("must be on, off or auto, got %q", v)
+}
+
+// LogFormat is SALON_LOG_FORMAT.
+type LogFormat string
+
+// The values of SALON_LOG_FORMAT.
+const (
+	LogFormatAuto LogFormat = "" // text on a terminal, JSON otherwise
+	LogFormatText LogFormat = "text"
+	LogFormatJSON LogFormat = "json"
+)
+
+func parseLogFormat(v string) (LogFormat, error) {
+	switch f := LogFormat(v); f {
+	case LogFormatAuto, LogFormatText, LogFormatJSON:
+		return f, nil
+	}
+	return "", fmt.Errorf("must be text or json, got %q", v)
+}
+
+func parseLogLevel(v string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		return 0, fmt.Errorf("must be debug, info, warn or error, got %q", v)
+	}
+	return l, nil
+}
+
+func parseDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("must be a duration such as 15m, got %q", v)
+	}
+	return d, nil
 }
 
 // setting binds one field to its flag and variable.
 type setting struct {
 	name, env, def, usage string
-	dst                   *string
+	set                   func(string) error // parses a value into the field
 	secret                bool
+}
+
+// into returns a setter that parses a value with parse and stores it in dst.
+func into[T any](dst *T, parse func(string) (T, error)) func(string) error {
+	return func(v string) error {
+		x, err := parse(v)
+		if err != nil {
+			return err
+		}
+		*dst = x
+		return nil
+	}
+}
+
+// asIs returns a setter that stores a value in dst unchanged; Validate
+// checks it.
+func asIs(dst *string) func(string) error {
+	return func(v string) error { *dst = v; return nil }
 }
 
 func (c *Config) settings() []setting {
 	return []setting{
-		{"data-dir", "SALON_DATA_DIR", "./data", "directory of salon.db and the embedded NATS storage", &c.DataDir, false},
-		{"http-addr", "SALON_HTTP_ADDR", "127.0.0.1:8080", "HTTP listen address", &c.HTTPAddr, false},
-		{"public-url", "SALON_PUBLIC_URL", "", "base of links sent to customers (default http:// + http-addr)", &c.PublicURL, false},
-		{"nats-url", "SALON_NATS_URL", "", "external NATS server URL(s), comma-separated (default: embedded server)", &c.NATSURL, false},
-		{"nats-addr", "SALON_NATS_ADDR", "", "also let the embedded NATS server listen here, e.g. 127.0.0.1:4222", &c.NATSAddr, false},
-		{"admin-token", "SALON_ADMIN_TOKEN", "", "bootstrap admin bearer token (default: generated at first start)", &c.AdminToken, true},
-		{"sandbox", "SALON_SANDBOX", "auto", "on, off, or auto (on when no WeChat credentials are set)", &c.Sandbox, false},
-		{"log-format", "SALON_LOG_FORMAT", "", "text or json (default: text on a terminal, json otherwise)", &c.LogFormat, false},
-		{"log-level", "SALON_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel, false},
-		{"oa-appid", "SALON_OA_APPID", "", "Official Account appid", &c.OAAppID, false},
-		{"oa-secret", "SALON_OA_SECRET", "", "Official Account secret", &c.OASecret, true},
-		{"oa-token", "SALON_OA_TOKEN", "", "Official Account callback token", &c.OAToken, true},
-		{"oa-aeskey", "SALON_OA_AESKEY", "", "Official Account EncodingAESKey", &c.OAAESKey, true},
-		{"wecom-corpid", "SALON_WECOM_CORPID", "", "WeCom corpid", &c.WeComCorpID, false},
-		{"wecom-token", "SALON_WECOM_TOKEN", "", "WeCom app callback token", &c.WeComToken, true},
-		{"wecom-aeskey", "SALON_WECOM_AESKEY", "", "WeCom app callback EncodingAESKey", &c.WeComAESKey, true},
-		{"wecom-agentid", "SALON_WECOM_AGENTID", "", "WeCom self-built app agent id", &c.WeComAgentID, false},
-		{"wecom-app-secret", "SALON_WECOM_APP_SECRET", "", "WeCom self-built app secret", &c.WeComAppSec, true},
-		{"wecom-contact-secret", "SALON_WECOM_CONTACT_SECRET", "", "WeCom customer contact secret", &c.WeComContact, true},
-		{"wecom-kf-secret", "SALON_WECOM_KF_SECRET", "", "WeCom customer service (微信客服) secret", &c.WeComKFSec, true},
-		{"wecom-kf-token", "SALON_WECOM_KF_TOKEN", "", "WeCom customer service callback token", &c.WeComKFToken, true},
-		{"wecom-kf-aeskey", "SALON_WECOM_KF_AESKEY", "", "WeCom customer service callback EncodingAESKey", &c.WeComKFAES, true},
-		{"pay-appid", "SALON_PAY_APPID", "", "WeChat Pay appid", &c.PayAppID, false},
-		{"pay-mchid", "SALON_PAY_MCHID", "", "WeChat Pay merchant id", &c.PayMchID, false},
-		{"pay-key", "SALON_PAY_KEY", "", "WeChat Pay API v2 key", &c.PayKey, true},
-		{"wechat-api-base", "SALON_WECHAT_API_BASE", "https://api.weixin.qq.com", "where Official Account API calls go", &c.WeChatAPI, false},
-		{"wecom-api-base", "SALON_WECOM_API_BASE", "https://qyapi.weixin.qq.com", "where WeCom API calls go", &c.WeComAPI, false},
-		{"pay-api-base", "SALON_PAY_API_BASE", "https://api.mch.weixin.qq.com", "where WeChat Pay API calls go", &c.PayAPI, false},
-		{"sla-top", "SALON_SLA_TOP", "5m", "time to answer a top-tier client inside opening hours", &c.SLATop, false},
-		{"sla-other", "SALON_SLA_OTHER", "15m", "time to answer other clients inside opening hours", &c.SLAOther, false},
-		{"sla-after-hours", "SALON_SLA_AFTER_HOURS", "30m", "time to answer, from the next opening, a client who wrote while closed", &c.SLAAfter, false},
-		{"brand-name", "SALON_BRAND_NAME", "", "the house's name, as the bot's welcome says it (default: a welcome without a name)", &c.BrandName, false},
-		{"default-boutique", "SALON_DEFAULT_BOUTIQUE", "", "boutique whose queue receives clients of no boutique (default: the first by id)", &c.DefaultShop, false},
+		{"data-dir", "SALON_DATA_DIR", "./data", "directory of salon.db and the embedded NATS storage", asIs(&c.DataDir), false},
+		{"http-addr", "SALON_HTTP_ADDR", "127.0.0.1:8080", "HTTP listen address", asIs(&c.HTTPAddr), false},
+		{"public-url", "SALON_PUBLIC_URL", "", "base of links sent to customers (default http:// + http-addr)", asIs(&c.PublicURL), false},
+		{"nats-url", "SALON_NATS_URL", "", "external NATS server URL(s), comma-separated (default: embedded server)", asIs(&c.NATSURL), false},
+		{"nats-addr", "SALON_NATS_ADDR", "", "also let the embedded NATS server listen here, e.g. 127.0.0.1:4222", asIs(&c.NATSAddr), false},
+		{"admin-token", "SALON_ADMIN_TOKEN", "", "bootstrap admin bearer token (default: generated at first start)", asIs(&c.AdminToken), true},
+		{"sandbox", "SALON_SANDBOX", "auto", "on, off, or auto (on when no WeChat credentials are set)", into(&c.Sandbox, parseSandbox), false},
+		{"log-format", "SALON_LOG_FORMAT", "", "text or json (default: text on a terminal, json otherwise)", into(&c.LogFormat, parseLogFormat), false},
+		{"log-level", "SALON_LOG_LEVEL", "info", "debug, info, warn or error", into(&c.LogLevel, parseLogLevel), false},
+		{"oa-appid", "SALON_OA_APPID", "", "Official Account appid", asIs(&c.OAAppID), false},
+		{"oa-secret", "SALON_OA_SECRET", "", "Official Account secret", asIs(&c.OASecret), true},
+		{"oa-token", "SALON_OA_TOKEN", "", "Official Account callback token", asIs(&c.OAToken), true},
+		{"oa-aeskey", "SALON_OA_AESKEY", "", "Official Account EncodingAESKey", asIs(&c.OAAESKey), true},
+		{"wecom-corpid", "SALON_WECOM_CORPID", "", "WeCom corpid", asIs(&c.WeComCorpID), false},
+		{"wecom-token", "SALON_WECOM_TOKEN", "", "WeCom app callback token", asIs(&c.WeComToken), true},
+		{"wecom-aeskey", "SALON_WECOM_AESKEY", "", "WeCom app callback EncodingAESKey", asIs(&c.WeComAESKey), true},
+		{"wecom-agentid", "SALON_WECOM_AGENTID", "", "WeCom self-built app agent id", asIs(&c.WeComAgentID), false},
+		{"wecom-app-secret", "SALON_WECOM_APP_SECRET", "", "WeCom self-built app secret", asIs(&c.WeComAppSecret), true},
+		{"wecom-contact-secret", "SALON_WECOM_CONTACT_SECRET", "", "WeCom customer contact secret", asIs(&c.WeComContactSecret), true},
+		{"wecom-kf-secret", "SALON_WECOM_KF_SECRET", "", "WeCom customer service (微信客服) secret", asIs(&c.WeComKFSecret), true},
+		{"wecom-kf-token", "SALON_WECOM_KF_TOKEN", "", "WeCom customer service callback token", asIs(&c.WeComKFToken), true},
+		{"wecom-kf-aeskey", "SALON_WECOM_KF_AESKEY", "", "WeCom customer service callback EncodingAESKey", asIs(&c.WeComKFAESKey), true},
+		{"pay-appid", "SALON_PAY_APPID", "", "WeChat Pay appid", asIs(&c.PayAppID), false},
+		{"pay-mchid", "SALON_PAY_MCHID", "", "WeChat Pay merchant id", asIs(&c.PayMchID), false},
+		{"pay-key", "SALON_PAY_KEY", "", "WeChat Pay API v2 key", asIs(&c.PayKey), true},
+		{"wechat-api-base", "SALON_WECHAT_API_BASE", "https://api.weixin.qq.com", "where Official Account API calls go", asIs(&c.WeChatAPIBase), false},
+		{"wecom-api-base", "SALON_WECOM_API_BASE", "https://qyapi.weixin.qq.com", "where WeCom API calls go", asIs(&c.WeComAPIBase), false},
+		{"pay-api-base", "SALON_PAY_API_BASE", "https://api.mch.weixin.qq.com", "where WeChat Pay API calls go", asIs(&c.PayAPIBase), false},
+		{"sla-top", "SALON_SLA_TOP", "5m", "time to answer a top-tier client inside opening hours", into(&c.SLATop, parseDuration), false},
+		{"sla-other", "SALON_SLA_OTHER", "15m", "time to answer other clients inside opening hours", into(&c.SLAOther, parseDuration), false},
+		{"sla-after-hours", "SALON_SLA_AFTER_HOURS", "30m", "time to answer, from the next opening, a client who wrote while closed", into(&c.SLAAfterHours, parseDuration), false},
+		{"brand-name", "SALON_BRAND_NAME", "", "the house's name, as the bot's welcome says it (default: a welcome without a name)", asIs(&c.BrandName), false},
+		{"default-boutique", "SALON_DEFAULT_BOUTIQUE", "", "boutique whose queue receives clients of no boutique (default: the first by id)", asIs(&c.DefaultBoutique), false},
 	}
 }
 
@@ -112,11 +190,25 @@ func (c *Config) bindFlags(fs *flag.FlagSet, getenv func(string) string) {
 			shown = ""
 		}
 		usage := fmt.Sprintf("%s (env %s)", s.usage, s.env)
-		fs.Func(s.name, usage, func(v string) error { *s.dst = v; return nil })
-		*s.dst = def
+		// A bad flag is kept, like a bad variable, for Validate to report
+		// by its variable: flag.Parse would name only the flag.
+		fs.Func(s.name, usage, func(v string) error { c.parse(s, v); return nil })
+		c.parse(s, def)
 		if f := fs.Lookup(s.name); f != nil {
 			f.DefValue = shown
 		}
+	}
+}
+
+// parse sets s from v, or records why v is no value for s.
+func (c *Config) parse(s setting, v string) {
+	if c.unparsed == nil {
+		c.unparsed = map[string]error{}
+	}
+	if err := s.set(v); err != nil {
+		c.unparsed[s.env] = err
+	} else {
+		delete(c.unparsed, s.env)
 	}
 }
 
@@ -131,6 +223,11 @@ func (c *Config) Validate() error {
 	var errs []error
 	bad := func(env, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", env, fmt.Sprintf(format, args...)))
+	}
+	for _, s := range c.settings() {
+		if err := c.unparsed[s.env]; err != nil {
+			bad(s.env, "%v", err)
+		}
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("SALON_DATA_DIR", "must not be empty")
@@ -159,20 +256,7 @@ func (c *Config) Validate() error {
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		bad("SALON_ADMIN_TOKEN", "must be at least 16 characters")
 	}
-	switch c.Sandbox {
-	case "on", "off", "auto":
-	default:
-		bad("SALON_SANDBOX", "must be on, off or auto, got %q", c.Sandbox)
-	}
-	switch c.LogFormat {
-	case "", "text", "json":
-	default:
-		bad("SALON_LOG_FORMAT", "must be text or json, got %q", c.LogFormat)
-	}
-	if _, err := c.level(); err != nil {
-		bad("SALON_LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)
-	}
-	for _, k := range []struct{ env, v string }{{"SALON_OA_AESKEY", c.OAAESKey}, {"SALON_WECOM_AESKEY", c.WeComAESKey}, {"SALON_WECOM_KF_AESKEY", c.WeComKFAES}} {
+	for _, k := range []struct{ env, v string }{{"SALON_OA_AESKEY", c.OAAESKey}, {"SALON_WECOM_AESKEY", c.WeComAESKey}, {"SALON_WECOM_KF_AESKEY", c.WeComKFAESKey}} {
 		if k.v != "" && len(k.v) != 43 {
 			bad(k.env, "must be the 43-character EncodingAESKey")
 		}
@@ -183,55 +267,45 @@ func (c *Config) Validate() error {
 	if c.OAAppID != "" && c.OAToken == "" {
 		bad("SALON_OA_TOKEN", "is required with SALON_OA_APPID")
 	}
-	if c.WeComCorpID == "" && (c.WeComAppSec != "" || c.WeComContact != "" || c.WeComKFSec != "") {
+	if c.WeComCorpID == "" && (c.WeComAppSecret != "" || c.WeComContactSecret != "" || c.WeComKFSecret != "") {
 		bad("SALON_WECOM_CORPID", "is required with any WeCom secret")
 	}
-	for _, b := range []struct{ env, v string }{{"SALON_WECHAT_API_BASE", c.WeChatAPI}, {"SALON_WECOM_API_BASE", c.WeComAPI}, {"SALON_PAY_API_BASE", c.PayAPI}} {
+	for _, b := range []struct{ env, v string }{{"SALON_WECHAT_API_BASE", c.WeChatAPIBase}, {"SALON_WECOM_API_BASE", c.WeComAPIBase}, {"SALON_PAY_API_BASE", c.PayAPIBase}} {
 		if u, err := url.Parse(b.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad(b.env, "must be an http(s) URL, got %q", b.v)
 		}
 	}
-	if _, err := c.SLA(); err != nil {
-		bad("SALON_"+strings.ToUpper(clienteling.ErrorField(err)), "%s", clienteling.ErrorMessage(err))
+	if err := c.SLA().Validate(); err != nil && c.unparsed[slaVariable(err)] == nil {
+		bad(slaVariable(err), "%s", clienteling.ErrorMessage(err))
 	}
 	if len(c.BrandName) > 100 {
 		bad("SALON_BRAND_NAME", "must be at most 100 bytes")
 	}
-	if c.DefaultShop != "" && clienteling.Validate(&struct {
+	if c.DefaultBoutique != "" && clienteling.Validate(&struct {
 		ID clienteling.BoutiqueID `validate:"slug"`
-	}{clienteling.BoutiqueID(c.DefaultShop)}) != nil {
-		bad("SALON_DEFAULT_BOUTIQUE", "must be a boutique id (lower-case letters, digits and dashes), got %q", c.DefaultShop)
+	}{clienteling.BoutiqueID(c.DefaultBoutique)}) != nil {
+		bad("SALON_DEFAULT_BOUTIQUE", "must be a boutique id (lower-case letters, digits and dashes), got %q", c.DefaultBoutique)
 	}
-	if c.Sandbox == "on" && c.hasCredentials() {
+	if c.Sandbox == SandboxOn && c.hasCredentials() {
 		bad("SALON_SANDBOX", "is on, but WeChat credentials are set: sandbox mode never talks to WeChat")
 	}
 	return errors.Join(errs...)
 }
 
-// SLA parses the reply-due settings. The error names the setting by its
-// field (sla_top, sla_other, sla_after_hours).
-func (c *Config) SLA() (clienteling.SLA, error) {
-	var sla clienteling.SLA
-	for _, f := range []struct {
-		field, v string
-		dst      *time.Duration
-	}{{"sla_top", c.SLATop, &sla.Top}, {"sla_other", c.SLAOther, &sla.Other}, {"sla_after_hours", c.SLAAfter, &sla.AfterHours}} {
-		d, err := time.ParseDuration(f.v)
-		if err != nil {
-			return sla, clienteling.FieldError(f.field, "must be a duration such as 15m, got %q", f.v)
-		}
-		*f.dst = d
-	}
-	return sla, sla.Validate()
+// SLA is the reply-due rules the settings describe; Validate checks them.
+func (c *Config) SLA() clienteling.SLA {
+	return clienteling.SLA{Top: c.SLATop, Other: c.SLAOther, AfterHours: c.SLAAfterHours}
+}
+
+// slaVariable names the variable of the SLA field err is about (sla_top:
+// SALON_SLA_TOP).
+func slaVariable(err error) string {
+	return "SALON_" + strings.ToUpper(clienteling.ErrorField(err))
 }
 
 // Desk is the routing and reply-due rules the settings describe.
 func (c *Config) Desk() *clienteling.Desk {
-	sla, err := c.SLA()
-	if err != nil {
-		sla = clienteling.DefaultSLA()
-	}
-	return &clienteling.Desk{SLA: sla, DefaultBoutique: clienteling.BoutiqueID(c.DefaultShop)}
+	return &clienteling.Desk{SLA: c.SLA(), DefaultBoutique: clienteling.BoutiqueID(c.DefaultBoutique)}
 }
 
 // hasCredentials reports whether any WeChat family is configured.
@@ -241,7 +315,7 @@ func (c *Config) hasCredentials() bool {
 
 // SandboxMode reports whether the built-in WeChat simulator stands in.
 func (c *Config) SandboxMode() bool {
-	return c.Sandbox == "on" || (c.Sandbox == "auto" && !c.hasCredentials())
+	return c.Sandbox == SandboxOn || (c.Sandbox == SandboxAuto && !c.hasCredentials())
 }
 
 // DBPath is the bbolt file.
@@ -250,26 +324,19 @@ func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "salon.db") }
 // NATSDir is the embedded server's storage.
 func (c *Config) NATSDir() string { return filepath.Join(c.DataDir, "nats") }
 
-func (c *Config) level() (slog.Level, error) {
-	var l slog.Level
-	err := l.UnmarshalText([]byte(c.LogLevel))
-	return l, err
-}
-
 // logger builds the one logger, text on a terminal and JSON otherwise.
 func (c *Config) logger(w io.Writer) *slog.Logger {
-	level, _ := c.level()
 	format := c.LogFormat
-	if format == "" {
-		format = "json"
+	if format == LogFormatAuto {
+		format = LogFormatJSON
 		if f, ok := w.(*os.File); ok {
 			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
+				format = LogFormatText
 			}
 		}
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	if format == "text" {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if format == LogFormatText {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))

@@ -5,8 +5,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/salonhq/salon/clienteling"
 )
 
 func TestConfigErrorsNameTheSetting(t *testing.T) {
@@ -42,6 +46,117 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	}
 }
 
+// parseConfig binds a Config to env and args as `salon serve` does, and
+// returns it with the result of Validate.
+func parseConfig(t *testing.T, env map[string]string, args ...string) (Config, error) {
+	t.Helper()
+	var cfg Config
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	cfg.bindFlags(fs, func(k string) string { return env[k] })
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parse %q: %v", args, err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// Every bad value stops start-up with one line, naming its variable.
+func TestConfigEachBadValueNamesItsVariable(t *testing.T) {
+	oa := map[string]string{"SALON_OA_APPID": "wx1", "SALON_OA_SECRET": "s", "SALON_OA_TOKEN": "t"}
+	with := func(base map[string]string, k, v string) map[string]string {
+		m := map[string]string{k: v}
+		for bk, bv := range base {
+			if bk != k {
+				m[bk] = bv
+			}
+		}
+		return m
+	}
+	aesKey := strings.Repeat("a", 43)
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"ErrDataDir", nil, []string{"--data-dir", " "}, "SALON_DATA_DIR"},
+		{"ErrHTTPAddr", map[string]string{"SALON_HTTP_ADDR": "localhost"}, nil, "SALON_HTTP_ADDR"},
+		{"ErrPublicURL", map[string]string{"SALON_PUBLIC_URL": "salon.example.com"}, nil, "SALON_PUBLIC_URL"},
+		{"ErrNATSURL", map[string]string{"SALON_NATS_URL": "nats://a:4222, b:4222"}, nil, "SALON_NATS_URL"},
+		{"ErrNATSAddr", map[string]string{"SALON_NATS_ADDR": "4222"}, nil, "SALON_NATS_ADDR"},
+		{"ErrNATSAddrWithURL", map[string]string{"SALON_NATS_ADDR": "127.0.0.1:4222", "SALON_NATS_URL": "nats://a:4222"}, nil, "SALON_NATS_ADDR"},
+		{"ErrAdminToken", map[string]string{"SALON_ADMIN_TOKEN": "short"}, nil, "SALON_ADMIN_TOKEN"},
+		{"ErrSandbox", map[string]string{"SALON_SANDBOX": "yes"}, nil, "SALON_SANDBOX"},
+		{"ErrSandboxFlag", nil, []string{"--sandbox", "ON"}, "SALON_SANDBOX"},
+		{"ErrSandboxWithCredentials", with(oa, "SALON_SANDBOX", "on"), nil, "SALON_SANDBOX"},
+		{"ErrLogFormat", map[string]string{"SALON_LOG_FORMAT": "logfmt"}, nil, "SALON_LOG_FORMAT"},
+		{"ErrLogLevel", map[string]string{"SALON_LOG_LEVEL": "loud"}, nil, "SALON_LOG_LEVEL"},
+		{"ErrLogLevelFlag", nil, []string{"--log-level", "verbose"}, "SALON_LOG_LEVEL"},
+		{"ErrOAAESKey", with(oa, "SALON_OA_AESKEY", "short"), nil, "SALON_OA_AESKEY"},
+		{"ErrOASecret", map[string]string{"SALON_OA_APPID": "wx1", "SALON_OA_TOKEN": "t"}, nil, "SALON_OA_SECRET"},
+		{"ErrOAToken", map[string]string{"SALON_OA_APPID": "wx1", "SALON_OA_SECRET": "s"}, nil, "SALON_OA_TOKEN"},
+		{"ErrWeComAESKey", map[string]string{"SALON_WECOM_CORPID": "ww1", "SALON_WECOM_AESKEY": aesKey + "b"}, nil, "SALON_WECOM_AESKEY"},
+		{"ErrWeComKFAESKey", map[string]string{"SALON_WECOM_CORPID": "ww1", "SALON_WECOM_KF_AESKEY": "x"}, nil, "SALON_WECOM_KF_AESKEY"},
+		{"ErrWeComCorpID", map[string]string{"SALON_WECOM_KF_SECRET": "s"}, nil, "SALON_WECOM_CORPID"},
+		{"ErrWeChatAPIBase", map[string]string{"SALON_WECHAT_API_BASE": "api.weixin.qq.com"}, nil, "SALON_WECHAT_API_BASE"},
+		{"ErrWeComAPIBase", map[string]string{"SALON_WECOM_API_BASE": "ftp://qyapi.weixin.qq.com"}, nil, "SALON_WECOM_API_BASE"},
+		{"ErrPayAPIBase", nil, []string{"--pay-api-base", "https://"}, "SALON_PAY_API_BASE"},
+		{"ErrSLATopNotADuration", map[string]string{"SALON_SLA_TOP": "5"}, nil, "SALON_SLA_TOP"},
+		{"ErrSLAOtherNotADuration", nil, []string{"--sla-other", "quarter"}, "SALON_SLA_OTHER"},
+		{"ErrSLAAfterHoursNotADuration", map[string]string{"SALON_SLA_AFTER_HOURS": "30 minutes"}, nil, "SALON_SLA_AFTER_HOURS"},
+		{"ErrSLATopTooShort", map[string]string{"SALON_SLA_TOP": "30s"}, nil, "SALON_SLA_TOP"},
+		{"ErrSLAAfterHoursTooLong", map[string]string{"SALON_SLA_AFTER_HOURS": "25h"}, nil, "SALON_SLA_AFTER_HOURS"},
+		{"ErrBrandName", map[string]string{"SALON_BRAND_NAME": strings.Repeat("x", 101)}, nil, "SALON_BRAND_NAME"},
+		{"ErrDefaultBoutique", map[string]string{"SALON_DEFAULT_BOUTIQUE": "SH_Plaza"}, nil, "SALON_DEFAULT_BOUTIQUE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseConfig(t, tt.env, tt.args...)
+			if err == nil {
+				t.Fatalf("no error, want one naming %s", tt.want)
+			}
+			if got := err.Error(); !strings.HasPrefix(got, tt.want+": ") || strings.Contains(got, "\n") {
+				t.Fatalf("got %q, want one line naming %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// Values are parsed once into typed fields, and a good flag replaces a bad
+// variable.
+func TestConfigParsesTypedValues(t *testing.T) {
+	env := map[string]string{"SALON_SANDBOX": "maybe", "SALON_LOG_LEVEL": "warn", "SALON_LOG_FORMAT": "json",
+		"SALON_SLA_TOP": "2m", "SALON_SLA_AFTER_HOURS": "1h30m", "SALON_SLA_OTHER": "forever"}
+	cfg, err := parseConfig(t, env, "--sandbox", "off", "--sla-other", "20m")
+	if err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if cfg.Sandbox != SandboxOff || cfg.LogLevel != slog.LevelWarn || cfg.LogFormat != LogFormatJSON {
+		t.Errorf("got sandbox %q, level %v, format %q; want off, WARN, json", cfg.Sandbox, cfg.LogLevel, cfg.LogFormat)
+	}
+	got := cfg.Desk().SLA
+	want := clienteling.SLA{Top: 2 * time.Minute, Other: 20 * time.Minute, AfterHours: 90 * time.Minute}
+	if got != want {
+		t.Errorf("SLA: got %+v, want %+v", got, want)
+	}
+}
+
+// Unset, every setting takes its documented default and passes Validate.
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := parseConfig(t, nil)
+	if err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if cfg.Sandbox != SandboxAuto || cfg.LogLevel != slog.LevelInfo || cfg.LogFormat != LogFormatAuto {
+		t.Errorf("got sandbox %q, level %v, format %q; want auto, INFO and chosen by terminal", cfg.Sandbox, cfg.LogLevel, cfg.LogFormat)
+	}
+	if got, want := cfg.SLA(), clienteling.DefaultSLA(); got != want {
+		t.Errorf("SLA: got %+v, want %+v", got, want)
+	}
+	if cfg.WeChatAPIBase != "https://api.weixin.qq.com" || cfg.WeComAPIBase != "https://qyapi.weixin.qq.com" || cfg.PayAPIBase != "https://api.mch.weixin.qq.com" {
+		t.Errorf("API bases: got %q, %q, %q", cfg.WeChatAPIBase, cfg.WeComAPIBase, cfg.PayAPIBase)
+	}
+}
+
 func TestConfigFlagWinsOverEnv(t *testing.T) {
 	var cfg Config
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
@@ -57,7 +172,7 @@ func TestConfigFlagWinsOverEnv(t *testing.T) {
 	if got, want := cfg.DataDir, "/srv/salon"; got != want {
 		t.Errorf("data dir: got %q, want %q", got, want)
 	}
-	if got, want := cfg.Sandbox, "auto"; got != want {
+	if got, want := cfg.Sandbox, SandboxAuto; got != want {
 		t.Errorf("sandbox: got %q, want default %q", got, want)
 	}
 }

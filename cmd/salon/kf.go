@@ -12,7 +12,7 @@ import (
 
 // kfConfigured reports whether the 微信客服 callback is set up.
 func (c *Config) kfConfigured() bool {
-	return c.WeComCorpID != "" && c.WeComKFToken != "" && c.WeComKFAES != ""
+	return c.WeComCorpID != "" && c.WeComKFToken != "" && c.WeComKFAESKey != ""
 }
 
 // startKf creates the 微信客服 puller, if the callback is configured, and
@@ -23,7 +23,7 @@ func (m *Main) startKf(ctx context.Context, client *wxclient.Client) error {
 		return nil
 	}
 	var api kf.API
-	if m.Config.WeComKFSec != "" {
+	if m.Config.WeComKFSecret != "" {
 		p, err := m.kfProvider(client)
 		if err != nil {
 			return err
@@ -53,7 +53,7 @@ func (m *Main) welcomeKf(ctx context.Context, c *clienteling.Customer, openKfID,
 	if name := m.brandName(); name != "" {
 		text = locales.T(c.Language, "welcome", name)
 	}
-	_, err := m.Service.Welcome(clienteling.WithPrincipal(ctx, clienteling.System), c.ID, openKfID, code, text)
+	_, err := m.Service.Welcome(clienteling.WithPrincipal(ctx, clienteling.System()), c.ID, openKfID, code, text)
 	return err
 }
 

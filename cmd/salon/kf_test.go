@@ -26,10 +26,10 @@ const (
 func withWeCom(fake *wechattest.Server) func(*Config) {
 	return func(c *Config) {
 		c.Sandbox = "off"
-		c.WeComAPI = fake.URL()
+		c.WeComAPIBase = fake.URL()
 		c.WeComCorpID = fake.Options().CorpID
 		c.WeComToken, c.WeComAESKey = testAppToken, testAppAESKey
-		c.WeComKFToken, c.WeComKFAES, c.WeComKFSec = testKfToken, testKfAESKey, wechattest.DefaultKfSecret
+		c.WeComKFToken, c.WeComKFAESKey, c.WeComKFSecret = testKfToken, testKfAESKey, wechattest.DefaultKfSecret
 	}
 }
 

@@ -24,6 +24,13 @@ func MustRunMain(tb testing.TB, edit ...func(*Config)) *Main {
 // mustRunMainAt is MustRunMain on clock (nil: the real one).
 func mustRunMainAt(tb testing.TB, clock clienteling.Timer, edit ...func(*Config)) *Main {
 	tb.Helper()
+	return mustRunPreparedMain(tb, &Main{Clock: clock}, edit...)
+}
+
+// mustRunPreparedMain is MustRunMain for a Main whose fields other than
+// Config a test has set.
+func mustRunPreparedMain(tb testing.TB, m *Main, edit ...func(*Config)) *Main {
+	tb.Helper()
 	var cfg Config
 	cfg.bindFlags(newFlagSet("test", "", io.Discard), func(string) string { return "" })
 	cfg.DataDir = tb.TempDir()
@@ -32,7 +39,7 @@ func mustRunMainAt(tb testing.TB, clock clienteling.Timer, edit ...func(*Config)
 	for _, e := range edit {
 		e(&cfg)
 	}
-	m := &Main{Config: cfg, Clock: clock}
+	m.Config = cfg
 	if err := m.Run(context.Background()); err != nil {
 		tb.Fatalf("run main: %v", err)
 	}

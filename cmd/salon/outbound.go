@@ -28,7 +28,7 @@ func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error
 	if kf != nil {
 		apis.Kf = kf
 	}
-	opts := outboundOptions
+	opts := m.Outbound
 	opts.Log, opts.Registerer, opts.Recorded = m.Log, m.Registry, m.relay.Wake
 	sender := outbound.New(m.DB, apis, opts)
 	if err := sender.Reconcile(ctx); err != nil {
@@ -40,7 +40,3 @@ func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error
 	go func() { defer m.background.Done(); sender.Run(ctx) }()
 	return nil
 }
-
-// outboundOptions tune the sender; production uses the defaults, and tests
-// shorten the timeout and backoff so that a hanging WeChat fails fast.
-var outboundOptions outbound.Options

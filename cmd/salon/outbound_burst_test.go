@@ -98,11 +98,10 @@ func TestReplyBurstRateLimited(t *testing.T) {
 		t.Skip("about ten seconds of sending; -short skips it")
 	}
 	const n, perSecond, burst = 1000, 100, 10
-	withOutboundOptions(t, outbound.Options{Concurrency: 64, Limits: map[string]outbound.Limit{
-		outbound.CustomSendPath: {Rate: perSecond, Burst: burst}}})
 	fake := wechattest.Start(t, wechattest.Options{})
 	fake.Always(outbound.CustomSendPath, wechattest.Fault{Delay: 200 * time.Millisecond})
-	m := MustRunMain(t, withOA(fake))
+	m := mustRunPreparedMain(t, &Main{Outbound: outbound.Options{Concurrency: 64, Limits: map[string]outbound.Limit{
+		outbound.CustomSendPath: {Rate: perSecond, Burst: burst}}}}, withOA(fake))
 	ids := queueReplies(t, m, "BURST", n)
 	waitAllSent(t, m, ids, 2*time.Minute)
 

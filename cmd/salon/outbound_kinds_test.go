@@ -18,19 +18,10 @@ import (
 func withOA(fake *wechattest.Server) func(*Config) {
 	return func(c *Config) {
 		c.Sandbox = "off"
-		c.WeChatAPI = fake.URL()
+		c.WeChatAPIBase = fake.URL()
 		c.OAAppID, c.OASecret = fake.Options().OAAppID, fake.Options().OASecret
 		c.OAToken = "oa-callback-token"
 	}
-}
-
-// withOutboundOptions runs the tests' senders with opts, restored at the
-// end of the test.
-func withOutboundOptions(t *testing.T, opts outbound.Options) {
-	t.Helper()
-	saved := outboundOptions
-	outboundOptions = opts
-	t.Cleanup(func() { outboundOptions = saved })
 }
 
 // openClient creates a client with the given identities who wrote on each
@@ -38,7 +29,7 @@ func withOutboundOptions(t *testing.T, opts outbound.Options) {
 // silent; it returns their id.
 func openClient(t *testing.T, m *Main, silent bool, ids ...clienteling.Identity) string {
 	t.Helper()
-	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System)
+	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System())
 	c := &clienteling.Customer{Language: "zh-CN", Identities: ids}
 	if err := m.Service.ImportCustomers(ctx, c); err != nil {
 		t.Fatal(err)

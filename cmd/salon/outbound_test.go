@@ -19,7 +19,7 @@ func replyClient(t *testing.T, m *Main, openid string, silent bool) string {
 	t.Helper()
 	c := &clienteling.Customer{Name: "Mme " + openid, Tier: "vip", Language: "zh-CN", Advisor: "amy", Boutique: "sh-plaza66",
 		Identities: []clienteling.Identity{{Channel: "oa", ExternalID: openid}}}
-	if err := m.Service.ImportCustomers(clienteling.WithPrincipal(context.Background(), clienteling.System), c); err != nil {
+	if err := m.Service.ImportCustomers(clienteling.WithPrincipal(context.Background(), clienteling.System()), c); err != nil {
 		t.Fatal(err)
 	}
 	if !silent {

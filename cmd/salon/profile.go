@@ -75,11 +75,11 @@ func (m *Main) tokenProvider(client *wxclient.Client, cred wxclient.Credential) 
 // kfProvider returns the one token provider of the 微信客服 secret, shared
 // by the puller and the sender; nil without the secret.
 func (m *Main) kfProvider(client *wxclient.Client) (*wxclient.AccessTokenProvider, error) {
-	if m.kfTokens != nil || m.Config.WeComCorpID == "" || m.Config.WeComKFSec == "" {
+	if m.kfTokens != nil || m.Config.WeComCorpID == "" || m.Config.WeComKFSecret == "" {
 		return m.kfTokens, nil
 	}
 	p, err := m.tokenProvider(client, wxclient.Credential{Family: wxclient.WeCom,
-		ID: m.Config.WeComCorpID, Secret: m.Config.WeComKFSec, Name: "kf"})
+		ID: m.Config.WeComCorpID, Secret: m.Config.WeComKFSecret, Name: "kf"})
 	if err != nil {
 		return nil, fmt.Errorf("SALON_WECOM_KF_SECRET: %w", err)
 	}

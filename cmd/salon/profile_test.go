@@ -46,7 +46,7 @@ func TestUnionIDMergesOAIntoWeComClient(t *testing.T) {
 	m := MustRunMain(t)
 	known := &clienteling.Customer{Name: "Mei", UnionID: "uMEI", Tier: "vip", Language: "zh-CN",
 		Identities: []clienteling.Identity{{Channel: "wecom", ExternalID: "wmMEI"}}}
-	if err := m.Service.ImportCustomers(clienteling.WithPrincipal(context.Background(), clienteling.System), known); err != nil {
+	if err := m.Service.ImportCustomers(clienteling.WithPrincipal(context.Background(), clienteling.System()), known); err != nil {
 		t.Fatal(err)
 	}
 	m.sandbox.fake.SetOAUser(wechattest.OAUser{OpenID: "oMEI", Subscribe: true, Language: "zh_CN", UnionID: "uMEI"})

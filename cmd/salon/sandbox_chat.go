@@ -90,7 +90,7 @@ func (sb *sandbox) names(ctx context.Context) (sandboxDirectory, error) {
 // sandboxContext is how the simulator reads: as Salon itself, since the
 // page has no signed-in associate.
 func sandboxContext(ctx context.Context) context.Context {
-	return clienteling.WithPrincipal(ctx, clienteling.System)
+	return clienteling.WithPrincipal(ctx, clienteling.System())
 }
 
 // clients returns the demo VIPs still in the database. Only they are

@@ -268,7 +268,7 @@ func TestSandboxOnlyInSandboxMode(t *testing.T) {
 		c.Sandbox = "off"
 		c.OAAppID, c.OASecret, c.OAToken = fake.Options().OAAppID, fake.Options().OASecret, "productiontoken"
 		c.OAAESKey = strings.Repeat("k", 43)
-		c.WeChatAPI, c.WeComAPI, c.PayAPI = fake.URL(), fake.URL(), fake.URL()
+		c.WeChatAPIBase, c.WeComAPIBase, c.PayAPIBase = fake.URL(), fake.URL(), fake.URL()
 	})
 	if m.sandbox != nil {
 		t.Fatal("sandbox started in production mode")

@@ -11,7 +11,7 @@ import (
 // seedDemo fills an empty database with the demo maison; a database that
 // holds anything is left alone, so sandbox mode never touches real data.
 func seedDemo(ctx context.Context, m *Main) error {
-	ctx = clienteling.WithPrincipal(ctx, clienteling.System)
+	ctx = clienteling.WithPrincipal(ctx, clienteling.System())
 	empty, err := demo.IsEmpty(ctx, m.Service)
 	if err != nil || !empty {
 		return err

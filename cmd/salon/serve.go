@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/salonhq/salon/bot/kf"
+	"github.com/salonhq/salon/bot/outbound"
 	"github.com/salonhq/salon/bot/profile"
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
@@ -40,6 +41,9 @@ type Main struct {
 	// Clock, if set, replaces the real clock: tests move time to reach
 	// reply-due reminders and escalations.
 	Clock clienteling.Timer
+	// Outbound tunes the sender of messages to clients; the zero value is
+	// right for production, and tests change its limits.
+	Outbound outbound.Options
 
 	relay     *natsbus.Relay
 	stopRelay context.CancelFunc
@@ -89,7 +93,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Registry = newRegistry()
 	mux := http.NewServeMux()
 
-	wx := wxclient.Config{OABase: m.Config.WeChatAPI, WeComBase: m.Config.WeComAPI, PayBase: m.Config.PayAPI}
+	wx := wxclient.Config{OABase: m.Config.WeChatAPIBase, WeComBase: m.Config.WeComAPIBase, PayBase: m.Config.PayAPIBase}
 	if m.Config.SandboxMode() {
 		m.sandbox, err = startSandbox(ctx, m, mux)
 		if err != nil {
@@ -97,7 +101,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		wx.OABase, wx.WeComBase, wx.PayBase = m.sandbox.apiBase, m.sandbox.apiBase, m.sandbox.apiBase
 	}
-	client, err := wxclient.Install(wx)
+	client, err := wxclient.New(wx)
 	if err != nil {
 		return fmt.Errorf("outbound client: %w", err)
 	}

@@ -104,7 +104,7 @@ func rowErrors(stderr io.Writer, err error) error {
 }
 
 func systemCtx(ctx context.Context) context.Context {
-	return clienteling.WithPrincipal(ctx, clienteling.System)
+	return clienteling.WithPrincipal(ctx, clienteling.System())
 }
 
 func cmdBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -28,7 +28,7 @@ type wecomParts struct {
 // wecomAppConfigured reports whether associates can get WeCom app
 // messages.
 func (c *Config) wecomAppConfigured() bool {
-	return c.WeComCorpID != "" && c.WeComAgentID != "" && c.WeComAppSec != ""
+	return c.WeComCorpID != "" && c.WeComAgentID != "" && c.WeComAppSecret != ""
 }
 
 // startWeCom starts what WeCom's secrets allow: with the app secret (and
@@ -49,14 +49,14 @@ func (m *Main) startWeCom(ctx context.Context, client *wxclient.Client) error {
 	m.wecom = parts
 	var app, contact *wxclient.AccessTokenProvider
 	var err error
-	if c.WeComAppSec != "" {
-		if app, err = provider("app", c.WeComAppSec); err != nil {
+	if c.WeComAppSecret != "" {
+		if app, err = provider("app", c.WeComAppSecret); err != nil {
 			return fmt.Errorf("SALON_WECOM_APP_SECRET: %w", err)
 		}
 		contact = app
 	}
-	if c.WeComContact != "" {
-		if contact, err = provider("contact", c.WeComContact); err != nil {
+	if c.WeComContactSecret != "" {
+		if contact, err = provider("contact", c.WeComContactSecret); err != nil {
 			return fmt.Errorf("SALON_WECOM_CONTACT_SECRET: %w", err)
 		}
 	}

@@ -22,8 +22,8 @@ func withWeComStaff(fake *wechattest.Server) func(*Config) {
 	return func(c *Config) {
 		withWeCom(fake)(c)
 		o := fake.Options()
-		c.WeComAgentID, c.WeComAppSec, c.WeComContact = o.AgentID, wechattest.DefaultAppSecret, wechattest.DefaultContactSecret
-		c.WeChatAPI, c.OAAppID, c.OASecret, c.OAToken = fake.URL(), o.OAAppID, o.OASecret, "oa-callback-token"
+		c.WeComAgentID, c.WeComAppSecret, c.WeComContactSecret = o.AgentID, wechattest.DefaultAppSecret, wechattest.DefaultContactSecret
+		c.WeChatAPIBase, c.OAAppID, c.OASecret, c.OAToken = fake.URL(), o.OAAppID, o.OASecret, "oa-callback-token"
 		c.PublicURL = "https://salon.example.com"
 	}
 }

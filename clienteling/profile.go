@@ -32,8 +32,7 @@ type ConsentUpdate struct {
 	Profiling *bool `json:"profiling,omitempty"`
 }
 
-// NoteStore keeps associates' notes on clients. It is an optional capability
-// of the Store: the Service feature-detects it.
+// NoteStore keeps associates' notes on clients; part of Store.
 type NoteStore interface {
 	// AddNote stores n, setting its ID if empty. ENOTFOUND if the customer
 	// does not exist.
@@ -42,8 +41,7 @@ type NoteStore interface {
 	Notes(ctx context.Context, customer CustomerID) ([]*Note, error)
 }
 
-// MessageSearcher finds messages in one client's history. An optional
-// capability of the Store.
+// MessageSearcher finds messages in one client's history; part of Store.
 type MessageSearcher interface {
 	// SearchMessages walks the customer's history newest first, from the
 	// cursor p.Before, and returns up to p.Limit messages for which match is
@@ -303,10 +301,6 @@ func (s *Service) AddNote(ctx context.Context, id CustomerID, text string) (*Not
 	if err != nil {
 		return nil, err
 	}
-	ns, ok := s.store.(NoteStore)
-	if !ok {
-		return nil, Internal("add note", fmt.Errorf("the store keeps no notes"))
-	}
 	n := &Note{Customer: id, Author: AssociateID(p.Subject), Text: strings.TrimSpace(text), CreatedAt: s.clock.Now().UTC()}
 	if n.Text == "" {
 		return nil, FieldError("text", "is required")
@@ -314,7 +308,7 @@ func (s *Service) AddNote(ctx context.Context, id CustomerID, text string) (*Not
 	if err := Validate(n); err != nil {
 		return nil, err
 	}
-	if err := ns.AddNote(ctx, n); err != nil {
+	if err := s.store.AddNote(ctx, n); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -325,11 +319,7 @@ func (s *Service) Notes(ctx context.Context, id CustomerID) ([]*Note, error) {
 	if _, err := s.FindCustomerByID(ctx, id); err != nil {
 		return nil, err
 	}
-	ns, ok := s.store.(NoteStore)
-	if !ok {
-		return nil, Internal("notes", fmt.Errorf("the store keeps no notes"))
-	}
-	return ns.Notes(ctx, id)
+	return s.store.Notes(ctx, id)
 }
 
 // MatchText reports whether text contains query, ignoring case. It compares
@@ -358,12 +348,8 @@ func (s *Service) SearchMessages(ctx context.Context, id CustomerID, query strin
 	if p.Limit == 0 {
 		p.Limit = DefaultPageSize
 	}
-	ms, ok := s.store.(MessageSearcher)
-	if !ok {
-		return nil, "", Internal("search messages", fmt.Errorf("the store cannot search messages"))
-	}
 	q := strings.ToLower(query)
-	return ms.SearchMessages(ctx, id, p, func(m *Message) bool {
+	return s.store.SearchMessages(ctx, id, p, func(m *Message) bool {
 		return m.Text != "" && strings.Contains(strings.ToLower(m.Text), q)
 	}, MaxSearchScan)
 }

@@ -1,18 +1,6 @@
 package clienteling
 
-import (
-	"context"
-	"fmt"
-)
-
-// conversations returns the store's conversation port.
-func (s *Service) conversations() (ConversationStore, error) {
-	cs, ok := s.store.(ConversationStore)
-	if !ok {
-		return nil, Internal("conversations", fmt.Errorf("the store keeps no conversations"))
-	}
-	return cs, nil
-}
+import "context"
 
 // serves reports whether the acting associate is the one the client's
 // conversation was routed to, though not their advisor: a colleague
@@ -22,11 +10,7 @@ func (s *Service) serves(ctx context.Context, c *Customer) bool {
 	if p == nil || p.Role != RoleAssociate {
 		return false
 	}
-	cs, err := s.conversations()
-	if err != nil {
-		return false
-	}
-	conv, err := cs.Conversation(ctx, c.ID)
+	conv, err := s.store.Conversation(ctx, c.ID)
 	return err == nil && string(conv.Assignee) == p.Subject
 }
 
@@ -37,11 +21,7 @@ func (s *Service) Conversation(ctx context.Context, id CustomerID) (*Conversatio
 	if _, err := s.FindCustomerByID(ctx, id); err != nil {
 		return nil, err
 	}
-	cs, err := s.conversations()
-	if err != nil {
-		return nil, err
-	}
-	return cs.Conversation(ctx, id)
+	return s.store.Conversation(ctx, id)
 }
 
 // Conversations lists waiting conversations, oldest wait first: an
@@ -63,11 +43,7 @@ func (s *Service) Conversations(ctx context.Context, f ConversationFilter) ([]*C
 		}
 		f.Boutique = p.Boutique
 	}
-	cs, err := s.conversations()
-	if err != nil {
-		return nil, err
-	}
-	return cs.Conversations(ctx, f)
+	return s.store.Conversations(ctx, f)
 }
 
 // AssignConversation hands a client's conversation to associate to: a
@@ -106,9 +82,5 @@ func (s *Service) AssignConversation(ctx context.Context, id CustomerID, to Asso
 	if a.Status == StatusDeparted {
 		return nil, FieldError("associate", "has left the brand")
 	}
-	cs, err := s.conversations()
-	if err != nil {
-		return nil, err
-	}
-	return cs.AssignConversation(ctx, id, to, by)
+	return s.store.AssignConversation(ctx, id, to, by)
 }
