@@ -53,52 +53,91 @@ func TestTokenCache(t *testing.T) {
 	}
 }
 
-// TestTokenCacheConcurrent is for the race detector: silenceper's own
-// memory cache reads its map without the lock.
+// TestTokenCacheConcurrent: silenceper's own memory cache reads its map
+// without the lock (the race detector watches this test). Callers sharing
+// one token handle over the cache fetch the token once between them, while
+// other keys are written, read and deleted around it, and every write
+// reaches the database as it hit the cache.
 func TestTokenCacheConcurrent(t *testing.T) {
-	c := newTestCache(t, newMemStore(), newFakeClock())
+	f := newFake(t)
+	f.serveTokens(7200)
+	f.install(t)
+	db := newTokenDB(t)
+	c := newTestCache(t, db, newFakeClock())
+	ak := credential.NewWorkAccessToken("wwcorp", "secret", "1000002", credential.CacheKeyWorkPrefix, c)
+
+	const callers = 50
+	tokens := make([]string, callers)
 	var wg sync.WaitGroup
-	for i := range 50 {
+	for i := range callers {
 		wg.Go(func() {
-			key := fmt.Sprintf("k%d", i%5)
-			_ = c.Set(key, "v", time.Minute)
-			_ = c.Get(key)
-			_ = c.IsExist(key)
-			_ = c.Delete(key)
+			tok, err := ak.GetAccessToken()
+			if err != nil {
+				t.Errorf("caller %d: %v", i, err)
+			}
+			tokens[i] = tok
+		})
+		wg.Go(func() {
+			key, value := fmt.Sprintf("ticket-%d", i), fmt.Sprintf("v%d", i)
+			if err := c.Set(key, value, time.Minute); err != nil {
+				t.Errorf("set %s: %v", key, err)
+			}
+			if got := c.Get(key); got != value {
+				t.Errorf("get %s = %v, want %s", key, got, value)
+			}
+			if i%2 == 1 {
+				_ = c.Delete(key)
+				if c.IsExist(key) {
+					t.Errorf("%s exists after its delete", key)
+				}
+			}
 		})
 	}
 	wg.Wait()
+	if got := f.count("/wecom/cgi-bin/gettoken"); got != 1 {
+		t.Errorf("gettoken requests = %d for %d callers, want 1", got, callers)
+	}
+	for i, tok := range tokens {
+		if tok != "tok-wecom-1" {
+			t.Fatalf("caller %d got %q, want the one token tok-wecom-1", i, tok)
+		}
+	}
+	for i := range callers {
+		key := fmt.Sprintf("ticket-%d", i)
+		got, ok := storedToken(t, db, key)
+		if want := i%2 == 0; ok != want || (ok && got.Value != fmt.Sprintf("v%d", i)) {
+			t.Errorf("stored %s = %+v, %v; want present=%v", key, got, ok, want)
+		}
+	}
 }
 
 func TestTokenCachePersists(t *testing.T) {
 	clock := newFakeClock()
-	store := newMemStore()
-	c := newTestCache(t, store, clock)
+	db := newTokenDB(t)
+	c := newTestCache(t, db, clock)
 	_ = c.Set("ticket", "jsapi-1", time.Hour)
 	_ = c.Set("short", "x", time.Minute)
 	_ = c.Set("struct", struct{}{}, time.Hour)
 	_ = c.Set("gone", "y", time.Hour)
 	_ = c.Delete("gone")
 
-	got, ok := store.get("ticket")
+	got, ok := storedToken(t, db, "ticket")
 	if want := (StoredToken{Value: "jsapi-1", ExpiresAt: clock.Now().Add(time.Hour)}); !ok || got != want {
 		t.Fatalf("stored = %+v, %v; want %+v", got, ok, want)
 	}
-	if _, ok := store.get("struct"); ok {
+	if _, ok := storedToken(t, db, "struct"); ok {
 		t.Error("a non-string value was persisted")
 	}
-	if _, ok := store.get("gone"); ok {
+	if _, ok := storedToken(t, db, "gone"); ok {
 		t.Error("a deleted value stayed in the store")
 	}
 
 	// NewTokenCache compares with the real clock; move the stored expiry
 	// instead of the clock.
-	store.mu.Lock()
-	store.m["ticket"] = StoredToken{Value: "jsapi-1", ExpiresAt: time.Now().Add(time.Hour)}
-	store.m["short"] = StoredToken{Value: "x", ExpiresAt: time.Now().Add(-time.Second)}
-	store.mu.Unlock()
+	putToken(t, db, "ticket", StoredToken{Value: "jsapi-1", ExpiresAt: time.Now().Add(time.Hour)})
+	putToken(t, db, "short", StoredToken{Value: "x", ExpiresAt: time.Now().Add(-time.Second)})
 
-	restarted, err := NewTokenCache(context.Background(), store, nil)
+	restarted, err := NewTokenCache(context.Background(), db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,10 +155,10 @@ func TestTokenCacheWithSilenceper(t *testing.T) {
 	f := newFake(t)
 	f.serveTokens(7200)
 	f.install(t)
-	store := newMemStore()
+	db := newTokenDB(t)
 
 	for run := range 2 {
-		c, err := NewTokenCache(context.Background(), store, nil)
+		c, err := NewTokenCache(context.Background(), db, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
