@@ -1,7 +1,6 @@
 package wxclient
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -134,46 +133,6 @@ func hang(t *testing.T) http.HandlerFunc {
 		case <-release:
 		}
 	}
-}
-
-// memStore is a TokenStore in memory that counts its calls.
-type memStore struct {
-	mu    sync.Mutex
-	m     map[string]StoredToken
-	loads int
-	saves int
-}
-
-func newMemStore() *memStore { return &memStore{m: make(map[string]StoredToken)} }
-
-func (s *memStore) LoadTokens(ctx context.Context) (map[string]StoredToken, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.loads++
-	out := make(map[string]StoredToken, len(s.m))
-	for k, v := range s.m {
-		out[k] = v
-	}
-	return out, nil
-}
-
-func (s *memStore) SaveToken(ctx context.Context, key string, t StoredToken) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.saves++
-	if t.Value == "" {
-		delete(s.m, key)
-		return nil
-	}
-	s.m[key] = t
-	return nil
-}
-
-func (s *memStore) get(key string) (StoredToken, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.m[key]
-	return t, ok
 }
 
 // fakeClock is a settable clock safe for concurrent reads.

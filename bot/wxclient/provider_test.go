@@ -162,13 +162,13 @@ func TestProviderRestart(t *testing.T) {
 	f := newFake(t)
 	f.serveTokens(7200)
 	c := f.client(t)
-	store := newMemStore()
+	db := newTokenDB(t)
 
-	first := mustToken(t, newTestProvider(t, c, oaCred, ProviderOptions{Store: store}))
-	if _, ok := store.get(oaCred.Key()); !ok {
+	first := mustToken(t, newTestProvider(t, c, oaCred, ProviderOptions{Store: db}))
+	if _, ok := storedToken(t, db, oaCred.Key()); !ok {
 		t.Fatalf("token not saved under %q", oaCred.Key())
 	}
-	second := mustToken(t, newTestProvider(t, c, oaCred, ProviderOptions{Store: store}))
+	second := mustToken(t, newTestProvider(t, c, oaCred, ProviderOptions{Store: db}))
 	if second != first {
 		t.Errorf("token after restart = %q, want %q", second, first)
 	}
@@ -177,16 +177,14 @@ func TestProviderRestart(t *testing.T) {
 	}
 
 	t.Run("NearExpiry", func(t *testing.T) {
-		store.mu.Lock()
-		store.m[oaCred.Key()] = StoredToken{Value: "old", ExpiresAt: time.Now().Add(time.Minute)}
-		store.mu.Unlock()
-		if got := mustToken(t, newTestProvider(t, c, oaCred, ProviderOptions{Store: store})); got == "old" {
+		putToken(t, db, oaCred.Key(), StoredToken{Value: "old", ExpiresAt: time.Now().Add(time.Minute)})
+		if got := mustToken(t, newTestProvider(t, c, oaCred, ProviderOptions{Store: db})); got == "old" {
 			t.Error("a stored token inside its refresh window was reused")
 		}
 	})
 	t.Run("OtherCredential", func(t *testing.T) {
 		other := Credential{Family: WeCom, ID: "wwcorp", Secret: "s", Name: "contact"}
-		got := mustToken(t, newTestProvider(t, c, other, ProviderOptions{Store: store}))
+		got := mustToken(t, newTestProvider(t, c, other, ProviderOptions{Store: db}))
 		if got == first {
 			t.Error("one credential got another's token")
 		}
