@@ -75,7 +75,7 @@ func TestUsesWindow(t *testing.T) {
 // messages giving their slot back and templates outside the window.
 func TestSendKeepsTheWindow(t *testing.T) {
 	admin := clienteling.WithPrincipal(t.Context(), &clienteling.Principal{Subject: "ops", Role: clienteling.RoleAdmin})
-	system := clienteling.WithPrincipal(t.Context(), clienteling.System)
+	system := clienteling.WithPrincipal(t.Context(), clienteling.System())
 	channels := []struct {
 		name string
 		id   clienteling.Identity

@@ -14,7 +14,7 @@ import (
 // is answered success and recreates no client under the erased openid.
 func TestOACallbackRedeliveryToErasedClient(t *testing.T) {
 	m := MustRunMain(t)
-	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System)
+	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System())
 	openid := clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: "oERASEDCB0001"}
 	cb := oaSender(m).Safe(wechattest.TextMsg("gh_salon", openid.ExternalID, "请删除我的资料", 6054768590064799999, time.Now()).XML())
 	if status, body := post(t, m, cb); status != 200 || body != "success" {
