@@ -36,8 +36,10 @@ var errSkipped = errors.New("skipped")
 // bbolt's Batch, fn may run more than once (when another call in its round
 // fails) and must be idempotent.
 //
-// If ctx ends first, do returns its error at once; the write may still
-// commit, which is why callers that retry use dedupe keys.
+// If ctx ends while fn still waits for its round, fn is withdrawn and never
+// runs: do returns ctx's error and nothing was written. Once its round has
+// begun, do waits for the outcome, so that fn never runs after do returns
+// and callers may read what fn wrote into their variables.
 func (g *groupCommitter) do(ctx context.Context, fn func(*bolt.Tx) error) error {
 	call := &groupCall{fn: fn, done: make(chan error, 1)}
 	g.mu.Lock()
@@ -51,8 +53,24 @@ func (g *groupCommitter) do(ctx context.Context, fn func(*bolt.Tx) error) error 
 	case err := <-call.done:
 		return err
 	case <-ctx.Done():
+	}
+	if g.withdraw(call) {
 		return &clienteling.Error{Code: clienteling.EUNAVAILABLE, Message: "storage did not commit in time", Err: ctx.Err()}
 	}
+	return <-call.done
+}
+
+// withdraw removes call from the queue if no round has taken it yet.
+func (g *groupCommitter) withdraw(call *groupCall) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i, c := range g.pending {
+		if c == call {
+			g.pending = append(g.pending[:i], g.pending[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // loop commits rounds until nothing is pending.
