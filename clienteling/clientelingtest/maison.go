@@ -44,7 +44,7 @@ func Principals() []*clienteling.Principal {
 // NewMaison builds the maison on a fresh database, checked at cleanup.
 func NewMaison(tb testing.TB) *Maison {
 	tb.Helper()
-	ctx := clienteling.WithPrincipal(tb.Context(), clienteling.System)
+	ctx := clienteling.WithPrincipal(tb.Context(), clienteling.System())
 	clock := NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.FixedZone("CST", 8*3600)))
 	db := MustOpenDB(tb, store.Options{Now: clock.Now})
 	m := &Maison{DB: db, Service: clienteling.NewService(db, clock), Clock: clock}
