@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"net/url"
@@ -42,7 +42,7 @@ func TestOAToken_ExpiryAndSupersession(t *testing.T) {
 }
 
 func TestTokenEndpoints_Errors(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	o := s.Options()
 	oaTok := oaToken(t, s)
 	wcTok := wecomToken(t, s, DefaultAppSecret)
@@ -161,7 +161,7 @@ func TestStableToken(t *testing.T) {
 }
 
 func TestExpireAndRevokeTokens(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	s.SetOAUser(OAUser{OpenID: "oVIP"})
 	s.SetExternalContact(ExternalContact{ExternalUserID: "wmA"})
 	tests := []struct {
@@ -192,7 +192,7 @@ func TestExpireAndRevokeTokens(t *testing.T) {
 }
 
 func TestScopes(t *testing.T) {
-	s := Start(t, Options{Scopes: map[string][]string{DefaultKfSecret: {"/cgi-bin/kf/sync_msg"}}})
+	s := startSim(t, Options{Scopes: map[string][]string{DefaultKfSecret: {"/cgi-bin/kf/sync_msg"}}})
 	kf := wecomToken(t, s, DefaultKfSecret)
 	app := wecomToken(t, s, DefaultAppSecret)
 	tests := []struct {

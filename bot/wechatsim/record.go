@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"bytes"
@@ -46,7 +46,7 @@ func (c Call) AccessToken() string { return c.Query.Get("access_token") }
 // JSON decodes the call's body into v.
 func (c Call) JSON(v any) error {
 	if err := json.Unmarshal(c.Body, v); err != nil {
-		return fmt.Errorf("wechattest: call %d to %s: %w", c.Seq, c.Path, err)
+		return fmt.Errorf("wechatsim: call %d to %s: %w", c.Seq, c.Path, err)
 	}
 	return nil
 }
@@ -181,7 +181,7 @@ func (s *Server) waitFor(ctx context.Context, path string, n int, done bool) ([]
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return calls, fmt.Errorf("wechattest: %d of %d calls to %s: %w", len(calls), n, path, ctx.Err())
+			return calls, fmt.Errorf("wechatsim: %d of %d calls to %s: %w", len(calls), n, path, ctx.Err())
 		}
 	}
 }
@@ -200,7 +200,7 @@ func parseFlatXML(b []byte) (map[string]string, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("wechattest: bad XML: %w", err)
+			return nil, fmt.Errorf("wechatsim: bad XML: %w", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -221,7 +221,7 @@ func parseFlatXML(b []byte) (map[string]string, error) {
 		}
 	}
 	if depth != 0 {
-		return nil, fmt.Errorf("wechattest: bad XML: unclosed element")
+		return nil, fmt.Errorf("wechatsim: bad XML: unclosed element")
 	}
 	return out, nil
 }

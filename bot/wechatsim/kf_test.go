@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"encoding/json"
@@ -27,7 +27,7 @@ func syncPage(t *testing.T, s *Server, token, kfid, cursor string, limit int) (i
 }
 
 func TestSyncMsg_Paging(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	tok := wecomToken(t, s, DefaultKfSecret)
 	now := time.Unix(1700000000, 0)
 	msg := func(id string) json.RawMessage { return KfText(id, "wkA", "wmVIP", "text "+id, now) }
@@ -92,7 +92,7 @@ func TestSyncMsg_Paging(t *testing.T) {
 }
 
 func TestSyncMsg_MessageShapes(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	tok := wecomToken(t, s, DefaultKfSecret)
 	at := time.Unix(1700000000, 0)
 	s.EnqueueKf("wkA",
@@ -133,7 +133,7 @@ func TestSyncMsg_MessageShapes(t *testing.T) {
 }
 
 func TestKfSend(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	tok := wecomToken(t, s, DefaultKfSecret)
 	tests := []struct {
 		name, path string

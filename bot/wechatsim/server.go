@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"encoding/json"
@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"time"
 )
@@ -89,14 +88,15 @@ func (o *Options) setDefaults() {
 	}
 }
 
-// Server is a fake of WeChat's, WeCom's and WeChat Pay's HTTP APIs on
-// 127.0.0.1. All of its methods are safe for concurrent use. Point the
-// bot's API bases (api.weixin.qq.com, qyapi.weixin.qq.com,
-// api.mch.weixin.qq.com) at URL; the three share one listener since their
-// paths do not collide.
+// Server simulates WeChat's, WeCom's and WeChat Pay's HTTP APIs. All of
+// its methods are safe for concurrent use. Point the bot's API bases
+// (api.weixin.qq.com, qyapi.weixin.qq.com, api.mch.weixin.qq.com) at URL;
+// the three share one listener since their paths do not collide.
 type Server struct {
 	opts    Options
-	ts      *httptest.Server
+	http    *http.Server
+	url     string
+	served  chan struct{} // closed when Serve has returned
 	mux     *http.ServeMux
 	closing chan struct{}
 	closeMu sync.Once
@@ -119,34 +119,25 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("wechattest: listen: %w", err)
+		return nil, fmt.Errorf("wechatsim: listen: %w", err)
 	}
+	return Serve(l, opts), nil
+}
+
+// Serve starts a Server answering on l, which it owns from then on: Close
+// closes it.
+func Serve(l net.Listener, opts Options) *Server {
 	s := newServer(opts)
-	// Built by hand rather than with httptest.NewUnstartedServer, which
-	// panics when it cannot listen; a sandbox should get an error instead.
-	s.ts = &httptest.Server{Listener: l, Config: &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}}
-	s.ts.Start()
-	return s, nil
-}
-
-// TB is the part of testing.TB that Start needs. It is declared here so
-// that the sandbox binary, which also uses this package, does not link the
-// testing package.
-type TB interface {
-	Helper()
-	Cleanup(func())
-	Fatalf(format string, args ...any)
-}
-
-// Start is New for tests: it fails tb if the server cannot start and closes
-// it when the test ends.
-func Start(tb TB, opts Options) *Server {
-	tb.Helper()
-	s, err := New(opts)
-	if err != nil {
-		tb.Fatalf("%v", err)
-	}
-	tb.Cleanup(s.Close)
+	s.url = "http://" + l.Addr().String()
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.served = make(chan struct{})
+	go func() {
+		defer close(s.served)
+		// Serve returns http.ErrServerClosed after Close, and any other
+		// error only when the listener fails, which Close also reports
+		// nowhere: the calls stop being answered, as WeChat's would.
+		_ = s.http.Serve(l)
+	}()
 	return s
 }
 
@@ -176,18 +167,23 @@ func newServer(opts Options) *Server {
 
 // URL returns the base URL, e.g. "http://127.0.0.1:41234", without a
 // trailing slash.
-func (s *Server) URL() string { return s.ts.URL }
+func (s *Server) URL() string { return s.url }
 
 // Options returns the options in effect, defaults filled in, so a test can
 // configure the bot with the credentials the fake accepts.
 func (s *Server) Options() Options { return s.opts }
 
-// Close stops the server. Calls held by a Hang fault or a Delay are released
-// first, so Close does not wait for their clients to give up.
+// Close stops the server and returns once it has. Calls held by a Hang fault
+// or a Delay are released first, so Close does not wait for their clients
+// to give up; calls still being answered are cut off, and their clients see
+// a dropped connection.
 func (s *Server) Close() {
 	s.closeMu.Do(func() {
 		close(s.closing)
-		s.ts.Close()
+		if s.http != nil {
+			_ = s.http.Close()
+			<-s.served
+		}
 	})
 }
 

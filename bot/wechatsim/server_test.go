@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ func startClocked(t *testing.T, opts Options) (*Server, *Clock) {
 	t.Helper()
 	clk := NewClock(epoch)
 	opts.Clock = clk.Now
-	return Start(t, opts), clk
+	return startSim(t, opts), clk
 }
 
 // reply is a decoded JSON answer, with the errcode pulled out.
@@ -112,7 +112,7 @@ func TestNew_ListensOnLoopbackAndCloses(t *testing.T) {
 }
 
 func TestOptions_Defaults(t *testing.T) {
-	o := Start(t, Options{}).Options()
+	o := startSim(t, Options{}).Options()
 	if o.OAAppID != DefaultOAAppID || o.CorpID != DefaultCorpID || o.AgentID != DefaultAgentID ||
 		o.PayKey != DefaultPayKey || o.TokenTTL != 7200*time.Second || len(o.CorpSecrets) != 3 {
 		t.Errorf("defaults = %+v", o)
@@ -123,7 +123,7 @@ func TestOptions_Defaults(t *testing.T) {
 }
 
 func TestRewriteAndTransport(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	tests := []struct{ in, want string }{
 		{"https://api.weixin.qq.com/cgi-bin/token?appid=x", s.URL() + "/cgi-bin/token?appid=x"},
 		{"https://qyapi.weixin.qq.com/cgi-bin/gettoken?corpid=y", s.URL() + "/cgi-bin/gettoken?corpid=y"},
@@ -148,7 +148,7 @@ func TestRewriteAndTransport(t *testing.T) {
 }
 
 func TestWaitCalls(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

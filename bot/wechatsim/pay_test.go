@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func unifiedOrder(t *testing.T, s *Server, p map[string]string) map[string]strin
 }
 
 func TestUnifiedOrder(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	key := s.Options().PayKey
 	tests := []struct {
 		name                                string
@@ -155,7 +155,7 @@ func TestNotifyPaid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := Start(t, Options{})
+			s := startSim(t, Options{})
 			received := make(chan map[string]string, 1)
 			merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				b, _ := io.ReadAll(r.Body)
@@ -182,14 +182,14 @@ func TestNotifyPaid(t *testing.T) {
 			}
 		})
 	}
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	if err := s.NotifyPaid(context.Background(), "nope"); err == nil {
 		t.Error("NotifyPaid of an unknown order succeeded")
 	}
 }
 
 func TestPayFault(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	s.Script("/pay/unifiedorder", Fault{Errcode: -1})
 	got := unifiedOrder(t, s, signed(t, orderParams("F1"), s.Options().PayKey, nil))
 	if got["return_code"] != "FAIL" || got["return_msg"] != "SYSTEMERROR" {

@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestUserInfo(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	s.SetOAUser(OAUser{OpenID: "oVIP", Subscribe: true, Language: "en", UnionID: "uVIP",
 		SubscribeTime: time.Unix(1700000000, 0), SubscribeScene: "ADD_SCENE_QR_CODE", QRSceneStr: "adv:amy"})
 	s.SetOAUser(OAUser{OpenID: "oGone", UnionID: "uGone"})
@@ -51,7 +51,7 @@ func TestUserInfo(t *testing.T) {
 }
 
 func TestOASends(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	s.SetOAUser(OAUser{OpenID: "oSilent", Subscribe: true, SendWindowClosed: true})
 	tok := oaToken(t, s)
 	tests := []struct {
@@ -164,7 +164,7 @@ func TestQRCode(t *testing.T) {
 }
 
 func TestWeComAppSend(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	tok := wecomToken(t, s, DefaultAppSecret)
 	tests := []struct {
 		name string
@@ -191,7 +191,7 @@ func TestWeComAppSend(t *testing.T) {
 }
 
 func TestExternalContact(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	s.SetExternalContact(ExternalContact{ExternalUserID: "wmVIP", Name: "Li", Type: 1, UnionID: "uVIP",
 		FollowUsers: []FollowUser{{UserID: "amy", State: "adv:amy", CreateTime: time.Unix(1700000000, 0), AddWay: 1}}})
 	tok := wecomToken(t, s, DefaultContactSecret)

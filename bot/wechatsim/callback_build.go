@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"bytes"
@@ -220,16 +220,16 @@ type encryptedReply struct {
 func openReply(token, receiverID, key string, body []byte) ([]byte, error) {
 	var r encryptedReply
 	if err := xml.Unmarshal(body, &r); err != nil {
-		return nil, fmt.Errorf("wechattest: reply is not XML: %w", err)
+		return nil, fmt.Errorf("wechatsim: reply is not XML: %w", err)
 	}
 	if r.Encrypt == "" || r.MsgSignature == "" || r.TimeStamp == "" || r.Nonce == "" {
-		return nil, errors.New("wechattest: reply lacks Encrypt, MsgSignature, TimeStamp or Nonce")
+		return nil, errors.New("wechatsim: reply lacks Encrypt, MsgSignature, TimeStamp or Nonce")
 	}
 	if _, err := strconv.ParseInt(r.TimeStamp, 10, 64); err != nil {
-		return nil, fmt.Errorf("wechattest: reply TimeStamp %q is not a number", r.TimeStamp)
+		return nil, fmt.Errorf("wechatsim: reply TimeStamp %q is not a number", r.TimeStamp)
 	}
 	if want := Signature(token, r.TimeStamp, r.Nonce, r.Encrypt); r.MsgSignature != want {
-		return nil, fmt.Errorf("wechattest: reply MsgSignature %s, want %s", r.MsgSignature, want)
+		return nil, fmt.Errorf("wechatsim: reply MsgSignature %s, want %s", r.MsgSignature, want)
 	}
 	_, plain, err := Open(receiverID, key, r.Encrypt)
 	return plain, err

@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"context"
@@ -67,7 +67,7 @@ func TestRecording(t *testing.T) {
 }
 
 func TestRecording_ConcurrentAndLimited(t *testing.T) {
-	s := Start(t, Options{RecordLimit: 10})
+	s := startSim(t, Options{RecordLimit: 10})
 	tok := oaToken(t, s)
 	const n = 40
 	var wg sync.WaitGroup
@@ -115,7 +115,7 @@ func TestScript(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := Start(t, Options{})
+			s := startSim(t, Options{})
 			tok := oaToken(t, s)
 			s.Script(tt.path, tt.faults...)
 			if tt.always != nil {
@@ -143,7 +143,7 @@ func TestScript(t *testing.T) {
 }
 
 func TestScript_BodyAndClear(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	s.Script("/cgi-bin/gettoken", Fault{Body: `{"errcode":0,"access_tok`})
 	resp, err := http.Get(s.URL() + "/cgi-bin/gettoken")
 	if err != nil {
@@ -162,7 +162,7 @@ func TestScript_BodyAndClear(t *testing.T) {
 }
 
 func TestFault_Delay(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	tok := oaToken(t, s)
 
 	// A delay the client outwaits answers normally.
@@ -216,7 +216,7 @@ func TestFault_HangReleasedByClose(t *testing.T) {
 }
 
 func TestFault_HangUntilClientCancels(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	s.Always(customSend, Fault{Hang: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)

@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"bytes"
@@ -109,7 +109,7 @@ func (n PayNotify) XML(key string) ([]byte, error) {
 	}
 	sign, err := PaySign(p, key)
 	if err != nil {
-		return nil, fmt.Errorf("wechattest: sign notify: %w", err)
+		return nil, fmt.Errorf("wechatsim: sign notify: %w", err)
 	}
 	p["sign"] = sign
 	return payXML(p), nil
@@ -144,7 +144,7 @@ func (s *Server) PayOrder(outTradeNo string) (PayOrder, bool) {
 func (s *Server) NotifyPaid(ctx context.Context, outTradeNo string) error {
 	o, found := s.PayOrder(outTradeNo)
 	if !found {
-		return fmt.Errorf("wechattest: no order %q", outTradeNo)
+		return fmt.Errorf("wechatsim: no order %q", outTradeNo)
 	}
 	body, err := PayNotify{
 		AppID: o.AppID, MchID: o.MchID, OpenID: o.OpenID, OutTradeNo: o.OutTradeNo,
@@ -155,18 +155,18 @@ func (s *Server) NotifyPaid(ctx context.Context, outTradeNo string) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.NotifyURL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("wechattest: notify %s: %w", outTradeNo, err)
+		return fmt.Errorf("wechatsim: notify %s: %w", outTradeNo, err)
 	}
 	req.Header.Set("Content-Type", "text/xml")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("wechattest: notify %s: %w", outTradeNo, err)
+		return fmt.Errorf("wechatsim: notify %s: %w", outTradeNo, err)
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	fields, err := parseFlatXML(answer)
 	if err != nil || resp.StatusCode != http.StatusOK || fields["return_code"] != "SUCCESS" {
-		return fmt.Errorf("wechattest: notify %s: merchant answered %d %q", outTradeNo, resp.StatusCode, answer)
+		return fmt.Errorf("wechatsim: notify %s: merchant answered %d %q", outTradeNo, resp.StatusCode, answer)
 	}
 	s.mu.Lock()
 	s.orders[outTradeNo].Paid = true

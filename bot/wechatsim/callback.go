@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"bytes"
@@ -54,7 +54,7 @@ func (s Stamp) random() string {
 	if len(s.Random) != 16 {
 		// util.EncryptMsg would silently pad or cut it, producing a
 		// ciphertext no test author meant to build.
-		panic(fmt.Sprintf("wechattest: Stamp.Random must be 16 bytes, got %d", len(s.Random)))
+		panic(fmt.Sprintf("wechatsim: Stamp.Random must be 16 bytes, got %d", len(s.Random)))
 	}
 	return s.Random
 }
@@ -104,7 +104,7 @@ type Callback struct {
 func (c *Callback) Request(target string) *http.Request {
 	u, err := url.Parse(target)
 	if err != nil {
-		panic(fmt.Sprintf("wechattest: bad target %q: %v", target, err))
+		panic(fmt.Sprintf("wechatsim: bad target %q: %v", target, err))
 	}
 	q := u.Query()
 	for k, vs := range c.Query {
@@ -118,7 +118,7 @@ func (c *Callback) Request(target string) *http.Request {
 		req, err = http.NewRequest(c.Method, u.String(), nil)
 	}
 	if err != nil {
-		panic(fmt.Sprintf("wechattest: %v", err))
+		panic(fmt.Sprintf("wechatsim: %v", err))
 	}
 	if c.Method == http.MethodPost {
 		req.Header.Set("Content-Type", "text/xml")
@@ -204,11 +204,11 @@ func Signature(parts ...string) string {
 // WeCom CorpID. random must be 16 bytes.
 func Seal(receiverID, encodingAESKey, random string, plaintext []byte) (string, error) {
 	if len(random) != 16 {
-		return "", fmt.Errorf("wechattest: random must be 16 bytes, got %d", len(random))
+		return "", fmt.Errorf("wechatsim: random must be 16 bytes, got %d", len(random))
 	}
 	enc, err := util.EncryptMsg([]byte(random), plaintext, receiverID, encodingAESKey)
 	if err != nil {
-		return "", fmt.Errorf("wechattest: seal: %w", err)
+		return "", fmt.Errorf("wechatsim: seal: %w", err)
 	}
 	return string(enc), nil
 }
@@ -219,7 +219,7 @@ func Seal(receiverID, encodingAESKey, random string, plaintext []byte) (string, 
 func Open(receiverID, encodingAESKey, encrypt string) (random string, plaintext []byte, err error) {
 	r, p, err := util.DecryptMsg(receiverID, encrypt, encodingAESKey)
 	if err != nil {
-		return "", nil, fmt.Errorf("wechattest: open: %w", err)
+		return "", nil, fmt.Errorf("wechatsim: open: %w", err)
 	}
 	return string(r), p, nil
 }

@@ -1,4 +1,4 @@
-package wechattest
+package wechatsim
 
 import (
 	"net/http"
@@ -22,7 +22,7 @@ import (
 // decodes them. silenceper's URLs are fixed, so it goes through the
 // library's global URI modifier; this test must not run in parallel.
 func TestSilenceperClients(t *testing.T) {
-	s := Start(t, Options{})
+	s := startSim(t, Options{})
 	util.SetURIModifier(s.Rewrite)
 	t.Cleanup(func() { util.SetURIModifier(nil) })
 	o := s.Options()
