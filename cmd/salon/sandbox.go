@@ -2,321 +2,69 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	_ "embed"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"html/template"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
-	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/salonhq/salon/bot/wechattest"
+	"github.com/salonhq/salon/bot/sandbox"
+	"github.com/salonhq/salon/bot/wechatsim"
 	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/demo"
 )
 
-// sandbox is what stands in for WeChat when no credentials are set: a fake
-// WeChat API on loopback, the credentials the simulator signs with, and the
-// chat simulator at /sandbox where a newcomer writes as a demo VIP.
-type sandbox struct {
-	fake    *wechattest.Server
+// sandboxMode is what stands in for WeChat when no credentials are set: the
+// simulated WeChat on loopback, the credentials it accepts, and the chat at
+// /sandbox where a newcomer writes as a demo VIP.
+type sandboxMode struct {
+	fake    *wechatsim.Server
 	apiBase string
-	creds   sandboxCredentials
-
-	m    *Main
-	log  *slog.Logger
-	demo []string     // the demo clients' openids, in seed order
-	http *http.Client // posts the simulated callbacks to our own server
+	creds   sandbox.Credentials
+	chat    *sandbox.Chat
 }
 
-// sandboxCredentials are made fresh at each start: nothing real is ever
-// configured in sandbox mode.
-type sandboxCredentials struct {
-	OAAppID, OASecret, OAToken, OAAESKey string
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// Bounds and constants of the simulator.
-const (
-	// sandboxMaxText bounds a simulated message, in characters: longer than
-	// anything a client types into a chat, and still far under the
-	// callback's 64 KiB body limit once encrypted and base64-encoded.
-	sandboxMaxText = 2000
-	// sandboxMaxBody bounds the send endpoint's JSON body: the longest text
-	// with every character escaped as \uXXXX, plus room for the openid.
-	sandboxMaxBody = 16 << 10
-	// sandboxOriginalID is the Official Account's original id (gh_...) in
-	// simulated callbacks; the sandbox account has no real one.
-	sandboxOriginalID = "gh_salonsandbox"
-	// sandboxPollMillis is how often the page refreshes the conversation,
-	// so replies sent later by the outbound pipeline show up by themselves.
-	sandboxPollMillis = 1500
-	// sandboxCustomSend is where replies to a client go on WeChat's API.
-	sandboxCustomSend = "/cgi-bin/message/custom/send"
-	// sandboxDeliveryWindow is how far apart a stored outbound message and the
-	// fake WeChat's record of it may be to count as the same message.
-	sandboxDeliveryWindow = 10 * time.Minute
-)
-
-// Where a conversation entry comes from.
-const (
-	sandboxFromHistory = "history" // Salon's stored conversation
-	sandboxFromWeChat  = "wechat"  // a reply the fake WeChat received, not in the history
-)
-
-//go:embed sandbox_page.html
-var sandboxPageHTML string
-
-var sandboxPage = template.Must(template.New("sandbox").Funcs(template.FuncMap{
-	"initial": func(s string) string {
-		r, _ := utf8.DecodeRuneInString(s)
-		return string(unicode.ToUpper(r))
-	},
-}).Parse(sandboxPageHTML))
-
-// startSandbox starts the fake WeChat, seeds an empty database with the demo
-// maison, and serves the chat simulator under /sandbox.
-func startSandbox(ctx context.Context, m *Main, mux *http.ServeMux) (*sandbox, error) {
-	creds := sandboxCredentials{
-		OAAppID: "wxsandbox" + randomHex(4), OASecret: randomHex(16), OAToken: randomHex(8),
-		OAAESKey: randomHex(22)[:43],
-	}
+// startSandbox starts the simulated WeChat, seeds an empty database with
+// the demo maison, and mounts the chat under /sandbox.
+func startSandbox(ctx context.Context, m *Main, mux *http.ServeMux) (*sandboxMode, error) {
+	creds := sandbox.NewCredentials()
 	customers, err := demo.Customers()
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: demo clients: %w", err)
 	}
-	fake, err := wechattest.New(wechattest.Options{OAAppID: creds.OAAppID, OASecret: creds.OASecret, RecordLimit: 1000})
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: fake WeChat: %w", err)
-	}
-	sb := &sandbox{fake: fake, apiBase: fake.URL(), creds: creds, m: m, log: m.Log,
-		// No proxy: the callback goes to this very process on loopback.
-		http: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}},
-	}
+	var demoOpenIDs []string
 	for _, c := range customers {
 		for _, id := range c.Identities {
 			if id.Channel == clienteling.ChannelOA {
-				sb.demo = append(sb.demo, id.ExternalID)
+				demoOpenIDs = append(demoOpenIDs, id.ExternalID)
 			}
 		}
+	}
+	fake, err := wechatsim.New(wechatsim.Options{OAAppID: creds.OAAppID, OASecret: creds.OASecret, RecordLimit: 1000})
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: simulated WeChat: %w", err)
 	}
 	if err := seedDemo(ctx, m); err != nil {
 		fake.Close()
 		return nil, fmt.Errorf("sandbox: seed demo data: %w", err)
 	}
-	sb.register(mux)
-	return sb, nil
+	chat := sandbox.New(sandbox.Config{Service: m.Service, Sim: fake, Credentials: creds,
+		DemoOpenIDs: demoOpenIDs, BrandName: demo.BrandName, SelfURL: func() string { return sandboxSelfURL(m) }, Log: m.Log})
+	chat.Register(mux)
+	return &sandboxMode{fake: fake, apiBase: fake.URL(), creds: creds, chat: chat}, nil
 }
 
-func (sb *sandbox) close() {
+func (sb *sandboxMode) close() {
+	sb.chat.Close()
 	sb.fake.Close()
-	sb.http.CloseIdleConnections()
 }
 
-// register mounts the page and its JSON endpoints. Every one of them answers
-// only over loopback: the simulator lets anyone write as a client.
-func (sb *sandbox) register(mux *http.ServeMux) {
-	page := func(h http.HandlerFunc) http.Handler {
-		return sb.loopbackOnly(h, func(w http.ResponseWriter, r *http.Request, msg string) {
-			http.Error(w, msg, http.StatusForbidden)
-		})
+// sandboxSelfURL is this server's base URL for a request from the process
+// itself: a listener on all interfaces is reached over loopback, by name so
+// that the dialer tries whichever of IPv4 and IPv6 it listens on.
+func sandboxSelfURL(m *Main) string {
+	addr, ok := m.listener.Addr().(*net.TCPAddr)
+	if !ok || !addr.IP.IsUnspecified() {
+		return m.URL()
 	}
-	apiDeny := func(w http.ResponseWriter, r *http.Request, msg string) {
-		writeSandboxError(w, sb.log, clienteling.Errorf(clienteling.EFORBIDDEN, "%s", msg))
-	}
-	// Cross-origin writes are refused so that a web page open in the same
-	// browser cannot post as a client to this loopback server.
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		apiDeny(w, r, "cross-origin request refused")
-	}))
-	api := func(h func(http.ResponseWriter, *http.Request) error) http.Handler {
-		return sb.loopbackOnly(cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := h(w, r); err != nil {
-				writeSandboxError(w, sb.log, err)
-			}
-		})), apiDeny)
-	}
-	mux.Handle("GET /sandbox", page(sb.servePage))
-	mux.Handle("GET /sandbox/{$}", page(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/sandbox", http.StatusMovedPermanently)
-	}))
-	mux.Handle("GET /sandbox/api/clients", api(sb.serveClients))
-	mux.Handle("GET /sandbox/api/conversation", api(sb.serveConversation))
-	mux.Handle("POST /sandbox/api/send", api(sb.serveSend))
-	mux.Handle("/sandbox/api/", api(func(w http.ResponseWriter, r *http.Request) error {
-		return clienteling.Errorf(clienteling.ENOTFOUND, "no such sandbox endpoint")
-	}))
-}
-
-// loopbackOnly refuses requests that did not arrive over loopback, or that
-// name another host (a DNS-rebinding page would), whatever address the
-// server listens on.
-func (sb *sandbox) loopbackOnly(next http.Handler, deny func(http.ResponseWriter, *http.Request, string)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-		if local == nil || !sandboxLoopback(local.String()) || !sandboxLoopback(r.RemoteAddr) || !sandboxLoopback(r.Host) {
-			sb.log.WarnContext(r.Context(), "sandbox: refused a request from outside loopback", "route", r.Pattern)
-			deny(w, r, "the sandbox answers only over loopback, e.g. http://127.0.0.1:8080/sandbox")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// sandboxLoopback reports whether a host or host:port is localhost or a
-// loopback address.
-func sandboxLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
-}
-
-// servePage renders the simulator. The client list is rendered here; the
-// conversation of a ?openid= link comes embedded as JSON, so a bookmarked
-// client shows at once, and the page's script keeps it current.
-func (sb *sandbox) servePage(w http.ResponseWriter, r *http.Request) {
-	clients, err := sb.clients(r.Context())
-	if err != nil {
-		sb.log.ErrorContext(r.Context(), "sandbox: list clients", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	data := struct {
-		Brand, Nonce, SelectedID string
-		Clients                  []sandboxClient
-		MaxText                  int
-		Initial                  any
-	}{Brand: demo.BrandName, Nonce: randomHex(16), Clients: clients, MaxText: sandboxMaxText}
-	initial := struct {
-		Clients      []sandboxClient      `json:"clients"`
-		Conversation *sandboxConversation `json:"conversation"`
-		MaxText      int                  `json:"max_text"`
-		PollMillis   int                  `json:"poll_ms"`
-	}{Clients: clients, MaxText: sandboxMaxText, PollMillis: sandboxPollMillis}
-	// A bookmarked ?openid= opens that client; an unknown one opens none.
-	if openid := r.URL.Query().Get("openid"); openid != "" {
-		if c, err := sb.client(r.Context(), openid); err == nil {
-			if initial.Conversation, err = sb.conversation(r.Context(), c); err == nil {
-				data.SelectedID = c.OpenID
-			}
-		}
-	}
-	data.Initial = initial
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+data.Nonce+"'; style-src 'nonce-"+data.Nonce+
-		"'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-	if err := sandboxPage.Execute(w, data); err != nil {
-		sb.log.ErrorContext(r.Context(), "sandbox: render page", "err", err)
-	}
-}
-
-func (sb *sandbox) serveClients(w http.ResponseWriter, r *http.Request) error {
-	cs, err := sb.clients(r.Context())
-	if err != nil {
-		return err
-	}
-	writeSandboxJSON(w, http.StatusOK, map[string]any{"clients": cs})
-	return nil
-}
-
-func (sb *sandbox) serveConversation(w http.ResponseWriter, r *http.Request) error {
-	c, err := sb.client(r.Context(), r.URL.Query().Get("openid"))
-	if err != nil {
-		return err
-	}
-	conv, err := sb.conversation(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	writeSandboxJSON(w, http.StatusOK, conv)
-	return nil
-}
-
-// decodeSandboxJSON reads one JSON object of at most sandboxMaxBody bytes,
-// refusing unknown fields, and names the offending field when it can.
-func decodeSandboxJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, sandboxMaxBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		return clienteling.Errorf(clienteling.EINVALID, "body must hold one JSON object")
-	}
-	var tooBig *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	const unknown = "json: unknown field "
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &tooBig):
-		return clienteling.Errorf(clienteling.ETOOLARGE, "body over %d bytes", sandboxMaxBody)
-	case errors.As(err, &typeErr):
-		return clienteling.FieldError(typeErr.Field, "must be a %s", typeErr.Type)
-	case strings.HasPrefix(err.Error(), unknown):
-		field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), unknown))
-		return clienteling.FieldError(field, "unknown field")
-	}
-	return clienteling.Errorf(clienteling.EINVALID, "malformed JSON body")
-}
-
-// sandboxStatus maps domain error codes to HTTP statuses for the
-// simulator's endpoints.
-var sandboxStatus = map[string]int{
-	clienteling.EINVALID:     http.StatusBadRequest,
-	clienteling.EFORBIDDEN:   http.StatusForbidden,
-	clienteling.ENOTFOUND:    http.StatusNotFound,
-	clienteling.ETOOLARGE:    http.StatusRequestEntityTooLarge,
-	clienteling.EUNAVAILABLE: http.StatusServiceUnavailable,
-}
-
-// writeSandboxError answers with the contract's JSON error shape.
-func writeSandboxError(w http.ResponseWriter, log *slog.Logger, err error) {
-	code := clienteling.ErrorCode(err)
-	status, ok := sandboxStatus[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	if status >= 500 {
-		log.Error("sandbox request failed", "code", code, "err", err)
-	}
-	var body struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Field   string `json:"field,omitempty"`
-		} `json:"error"`
-	}
-	body.Error.Code, body.Error.Message, body.Error.Field = code, clienteling.ErrorMessage(err), clienteling.ErrorField(err)
-	writeSandboxJSON(w, status, body)
-}
-
-func writeSandboxJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	return "http://" + net.JoinHostPort("localhost", strconv.Itoa(addr.Port))
 }

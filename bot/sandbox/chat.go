@@ -1,10 +1,9 @@
-package main
+package sandbox
 
 import (
 	"context"
 	"io"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,13 +12,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/salonhq/salon/bot/wechattest"
+	"github.com/salonhq/salon/bot/wechatsim"
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/clienteling/demo"
 )
 
-// sandboxClient is a demo VIP as the simulator lists them.
-type sandboxClient struct {
+// Client is a demo VIP as the simulator lists them.
+type Client struct {
 	OpenID        string                 `json:"openid"`
 	ID            clienteling.CustomerID `json:"id"`
 	Name          string                 `json:"name"`
@@ -33,8 +31,8 @@ type sandboxClient struct {
 	BoutiqueName  string                 `json:"boutique_name,omitempty"`
 }
 
-// sandboxMessage is one entry of a conversation as the simulator shows it.
-type sandboxMessage struct {
+// Message is one entry of a conversation as the simulator shows it.
+type Message struct {
 	ID          string    `json:"id,omitempty"`
 	Direction   string    `json:"direction"`
 	Type        string    `json:"type"`
@@ -52,32 +50,32 @@ type sandboxMessage struct {
 	Delivered bool `json:"delivered,omitempty"`
 }
 
-// sandboxConversation is a client's conversation, oldest first.
-type sandboxConversation struct {
-	Client   sandboxClient    `json:"client"`
-	Messages []sandboxMessage `json:"messages"`
+// Conversation is a client's conversation, oldest first.
+type Conversation struct {
+	Client   Client    `json:"client"`
+	Messages []Message `json:"messages"`
 	// Earlier is true when older messages exist than the page shows.
 	Earlier bool `json:"earlier"`
 }
 
-// sandboxDirectory holds the names the simulator shows next to ids.
-type sandboxDirectory struct {
+// directory holds the names the simulator shows next to ids.
+type directory struct {
 	associates map[clienteling.AssociateID]string
 	boutiques  map[clienteling.BoutiqueID]string
 }
 
 // names reads the associates' and boutiques' names, which the page shows
 // rather than their ids.
-func (sb *sandbox) names(ctx context.Context) (sandboxDirectory, error) {
-	d := sandboxDirectory{associates: map[clienteling.AssociateID]string{}, boutiques: map[clienteling.BoutiqueID]string{}}
-	as, err := sb.m.Service.Associates(ctx, clienteling.AssociateFilter{})
+func (sb *Chat) names(ctx context.Context) (directory, error) {
+	d := directory{associates: map[clienteling.AssociateID]string{}, boutiques: map[clienteling.BoutiqueID]string{}}
+	as, err := sb.svc.Associates(ctx, clienteling.AssociateFilter{})
 	if err != nil {
 		return d, err
 	}
 	for _, a := range as {
 		d.associates[a.UserID] = a.Name
 	}
-	bs, err := sb.m.Service.Boutiques(ctx)
+	bs, err := sb.svc.Boutiques(ctx)
 	if err != nil {
 		return d, err
 	}
@@ -87,24 +85,24 @@ func (sb *sandbox) names(ctx context.Context) (sandboxDirectory, error) {
 	return d, nil
 }
 
-// sandboxContext is how the simulator reads: as Salon itself, since the
+// systemContext is how the simulator reads: as Salon itself, since the
 // page has no signed-in associate.
-func sandboxContext(ctx context.Context) context.Context {
+func systemContext(ctx context.Context) context.Context {
 	return clienteling.WithPrincipal(ctx, clienteling.System)
 }
 
 // clients returns the demo VIPs still in the database. Only they are
 // listed and may be written as: a sandbox started over a real data dir must
 // not put words in a real client's mouth.
-func (sb *sandbox) clients(ctx context.Context) ([]sandboxClient, error) {
-	ctx = sandboxContext(ctx)
+func (sb *Chat) clients(ctx context.Context) ([]Client, error) {
+	ctx = systemContext(ctx)
 	dir, err := sb.names(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := []sandboxClient{}
+	out := []Client{}
 	for _, openid := range sb.demo {
-		c, err := sb.m.Service.FindCustomerByIdentity(ctx, clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: openid})
+		c, err := sb.svc.FindCustomerByIdentity(ctx, clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: openid})
 		if clienteling.ErrorCode(err) == clienteling.ENOTFOUND {
 			continue // erased, or a database seeded with something else
 		} else if err != nil {
@@ -115,13 +113,13 @@ func (sb *sandbox) clients(ctx context.Context) ([]sandboxClient, error) {
 	return out, nil
 }
 
-func (d sandboxDirectory) client(openid string, c *clienteling.Customer) sandboxClient {
+func (d directory) client(openid string, c *clienteling.Customer) Client {
 	langs := map[string]string{"zh-CN": "简体中文", "zh-TW": "繁體中文", "zh-HK": "繁體中文", "en": "English", "fr": "Français", "ja": "日本語"}
 	lang := langs[c.Language]
 	if lang == "" {
 		lang = c.Language
 	}
-	return sandboxClient{OpenID: openid, ID: c.ID, Name: c.Name, Tier: c.Tier, TierLabel: strings.ToUpper(c.Tier),
+	return Client{OpenID: openid, ID: c.ID, Name: c.Name, Tier: c.Tier, TierLabel: strings.ToUpper(c.Tier),
 		Language: c.Language, LanguageLabel: lang,
 		Advisor: string(c.Advisor), AdvisorName: d.associates[c.Advisor],
 		Boutique: string(c.Boutique), BoutiqueName: d.boutiques[c.Boutique]}
@@ -129,27 +127,27 @@ func (d sandboxDirectory) client(openid string, c *clienteling.Customer) sandbox
 
 // client returns the demo VIP with openid, or an EINVALID error naming the
 // openid field.
-func (sb *sandbox) client(ctx context.Context, openid string) (sandboxClient, error) {
+func (sb *Chat) client(ctx context.Context, openid string) (Client, error) {
 	if openid == "" {
-		return sandboxClient{}, clienteling.FieldError("openid", "required")
+		return Client{}, clienteling.FieldError("openid", "required")
 	}
 	cs, err := sb.clients(ctx)
 	if err != nil {
-		return sandboxClient{}, err
+		return Client{}, err
 	}
 	for _, c := range cs {
 		if c.OpenID == openid {
 			return c, nil
 		}
 	}
-	return sandboxClient{}, clienteling.FieldError("openid", "not a demo client: the sandbox writes only as the demo VIPs it lists")
+	return Client{}, clienteling.FieldError("openid", "not a demo client: the sandbox writes only as the demo VIPs it lists")
 }
 
 // conversation returns the client's latest stored messages, oldest first,
 // with the replies the fake WeChat received for them.
-func (sb *sandbox) conversation(ctx context.Context, c sandboxClient) (*sandboxConversation, error) {
-	ctx = sandboxContext(ctx)
-	ms, next, err := sb.m.Service.Messages(ctx, c.ID, clienteling.MessagePage{Limit: clienteling.MaxPageSize})
+func (sb *Chat) conversation(ctx context.Context, c Client) (*Conversation, error) {
+	ctx = systemContext(ctx)
+	ms, next, err := sb.svc.Messages(ctx, c.ID, clienteling.MessagePage{Limit: clienteling.MaxPageSize})
 	if err != nil {
 		return nil, err
 	}
@@ -157,35 +155,35 @@ func (sb *sandbox) conversation(ctx context.Context, c sandboxClient) (*sandboxC
 	if err != nil {
 		return nil, err
 	}
-	conv := &sandboxConversation{Client: c, Messages: []sandboxMessage{}, Earlier: next != ""}
+	conv := &Conversation{Client: c, Messages: []Message{}, Earlier: next != ""}
 	for _, m := range slices.Backward(ms) {
 		name := dir.associates[m.Associate]
 		if m.Author == clienteling.AuthorBot {
-			name = demo.BrandName
+			name = sb.brand
 		}
-		conv.Messages = append(conv.Messages, sandboxMessage{ID: string(m.ID), Direction: m.Direction, Type: m.Type,
+		conv.Messages = append(conv.Messages, Message{ID: string(m.ID), Direction: m.Direction, Type: m.Type,
 			Text: m.Text, Author: m.Author, AuthorName: name, Status: m.Status, ErrorCode: m.ErrorCode,
-			At: m.At, Source: sandboxFromHistory})
+			At: m.At, Source: FromHistory})
 	}
 	oldest := time.Time{}
 	if len(conv.Messages) > 0 && conv.Earlier {
 		oldest = conv.Messages[0].At
 	}
 	for _, d := range sb.deliveries(c.OpenID) {
-		if d.At.Before(oldest) || sandboxMarkDelivered(conv.Messages, d) {
+		if d.At.Before(oldest) || markDelivered(conv.Messages, d) {
 			continue
 		}
 		conv.Messages = append(conv.Messages, d)
 	}
-	slices.SortStableFunc(conv.Messages, func(a, b sandboxMessage) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(conv.Messages, func(a, b Message) int { return a.At.Compare(b.At) })
 	return conv, nil
 }
 
 // deliveries returns what the fake WeChat's customer-service API was asked
 // to send to openid: the replies as the client's phone would show them.
-func (sb *sandbox) deliveries(openid string) []sandboxMessage {
-	var out []sandboxMessage
-	for _, call := range sb.fake.CallsTo(sandboxCustomSend) {
+func (sb *Chat) deliveries(openid string) []Message {
+	var out []Message
+	for _, call := range sb.sim.CallsTo(customSendPath) {
 		// Field names match WeChat's JSON case-insensitively.
 		var body struct {
 			ToUser, MsgType string
@@ -198,8 +196,8 @@ func (sb *sandbox) deliveries(openid string) []sandboxMessage {
 		if !call.Done || call.JSON(&body) != nil || body.ToUser != openid {
 			continue
 		}
-		d := sandboxMessage{Direction: clienteling.DirectionOut, Type: body.MsgType, At: call.Time,
-			Source: sandboxFromWeChat, Status: clienteling.StatusSent, AuthorName: demo.BrandName}
+		d := Message{Direction: clienteling.DirectionOut, Type: body.MsgType, At: call.Time,
+			Source: FromWeChat, Status: clienteling.StatusSent, AuthorName: sb.brand}
 		if call.Status != http.StatusOK || call.Errcode != 0 {
 			d.Status, d.ErrorCode = clienteling.StatusFailed, call.Errcode
 		}
@@ -220,16 +218,16 @@ func (sb *sandbox) deliveries(openid string) []sandboxMessage {
 	return out
 }
 
-// sandboxMarkDelivered finds the stored outbound message that delivery d carried
+// markDelivered finds the stored outbound message that delivery d carried
 // and marks it, reporting whether there was one. The outbound pipeline
 // stores a reply and sends it, so most replies appear in both places.
-func sandboxMarkDelivered(ms []sandboxMessage, d sandboxMessage) bool {
+func markDelivered(ms []Message, d Message) bool {
 	for i := range ms {
 		m := &ms[i]
-		if m.Source != sandboxFromHistory || m.Direction != clienteling.DirectionOut || m.Delivered {
+		if m.Source != FromHistory || m.Direction != clienteling.DirectionOut || m.Delivered {
 			continue
 		}
-		if gap := m.At.Sub(d.At).Abs(); gap > sandboxDeliveryWindow {
+		if gap := m.At.Sub(d.At).Abs(); gap > deliveryWindow {
 			continue
 		}
 		if m.Text == d.Text || (m.Type == clienteling.TypeCard && d.Type == clienteling.TypeCard) {
@@ -240,14 +238,14 @@ func sandboxMarkDelivered(ms []sandboxMessage, d sandboxMessage) bool {
 	return false
 }
 
-// sandboxSendRequest is the body of POST /sandbox/api/send.
-type sandboxSendRequest struct {
+// SendRequest is the body of POST /sandbox/api/send.
+type SendRequest struct {
 	OpenID string `json:"openid"`
 	Text   string `json:"text"`
 }
 
-// sandboxSendResult reports what the Official Account callback answered.
-type sandboxSendResult struct {
+// SendResult reports what the Official Account callback answered.
+type SendResult struct {
 	MsgID          string `json:"msg_id"`
 	CallbackStatus int    `json:"callback_status"`
 	Acknowledged   bool   `json:"acknowledged"`
@@ -257,26 +255,26 @@ type sandboxSendResult struct {
 // WeChat would deliver in safe mode and posts it to this server's
 // /wechat/oa over real HTTP, so the message takes the production path of
 // verification, durable commit and dedupe.
-func (sb *sandbox) serveSend(w http.ResponseWriter, r *http.Request) error {
-	var req sandboxSendRequest
-	if err := decodeSandboxJSON(w, r, &req); err != nil {
+func (sb *Chat) serveSend(w http.ResponseWriter, r *http.Request) error {
+	var req SendRequest
+	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
 	c, err := sb.client(r.Context(), req.OpenID)
 	if err != nil {
 		return err
 	}
-	if err := sandboxText(req.Text); err != nil {
+	if err := checkText(req.Text); err != nil {
 		return err
 	}
 	// Random 19-digit ids, as WeChat's are: a counter would start again
 	// after a restart, and the durable dedupe would swallow its repeats.
 	msgID := mrand.Int64N(1<<62) + 1<<62
-	oa := wechattest.OA{AppID: sb.creds.OAAppID, Token: sb.creds.OAToken, EncodingAESKey: sb.creds.OAAESKey}
-	cb := oa.Safe(wechattest.TextMsg(sandboxOriginalID, c.OpenID, req.Text, msgID, time.Now()).XML())
+	oa := wechatsim.OA{AppID: sb.creds.OAAppID, Token: sb.creds.OAToken, EncodingAESKey: sb.creds.OAAESKey}
+	cb := oa.Safe(wechatsim.TextMsg(originalID, c.OpenID, req.Text, msgID, time.Now()).XML())
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	resp, err := sb.http.Do(cb.Request(sandboxSelfURL(sb.m) + "/wechat/oa").WithContext(ctx))
+	resp, err := sb.http.Do(cb.Request(sb.selfURL() + "/wechat/oa").WithContext(ctx))
 	if err != nil {
 		return &clienteling.Error{Code: clienteling.EUNAVAILABLE, Message: "the callback could not be delivered", Op: "sandbox send", Err: err}
 	}
@@ -284,32 +282,21 @@ func (sb *sandbox) serveSend(w http.ResponseWriter, r *http.Request) error {
 	// replies from the history and the fake WeChat, so only the status counts.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	writeSandboxJSON(w, http.StatusOK, sandboxSendResult{MsgID: strconv.FormatInt(msgID, 10),
+	writeJSON(w, http.StatusOK, SendResult{MsgID: strconv.FormatInt(msgID, 10),
 		CallbackStatus: resp.StatusCode, Acknowledged: resp.StatusCode == http.StatusOK})
 	return nil
 }
 
-// sandboxText checks a simulated message: something to say, within the
+// checkText checks a simulated message: something to say, within the
 // bound, and nothing XML cannot carry.
-func sandboxText(s string) error {
+func checkText(s string) error {
 	switch {
 	case strings.TrimSpace(s) == "":
 		return clienteling.FieldError("text", "required")
-	case utf8.RuneCountInString(s) > sandboxMaxText:
-		return clienteling.FieldError("text", "at most %d characters", sandboxMaxText)
+	case utf8.RuneCountInString(s) > MaxText:
+		return clienteling.FieldError("text", "at most %d characters", MaxText)
 	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' }):
 		return clienteling.FieldError("text", "must not hold control characters")
 	}
 	return nil
-}
-
-// sandboxSelfURL is this server's base URL for a request from the process
-// itself: a listener on all interfaces is reached over loopback, by name so
-// that the dialer tries whichever of IPv4 and IPv6 it listens on.
-func sandboxSelfURL(m *Main) string {
-	addr, ok := m.listener.Addr().(*net.TCPAddr)
-	if !ok || !addr.IP.IsUnspecified() {
-		return m.URL()
-	}
-	return "http://" + net.JoinHostPort("localhost", strconv.Itoa(addr.Port))
 }
