@@ -31,10 +31,10 @@ var allowedAcross = map[[2]string]bool{
 	{"clienteling/demo", "clienteling/importer"}: true,
 }
 
-// TestImportDirection keeps the house standing: the domain imports only the
-// standard library and the validator; adapters import the domain and their
-// libraries but never each other; only cmd ties them together.
-func TestImportDirection(t *testing.T) {
+// forEachPackage calls fn with every package of the module, by import path,
+// as go/build reads its non-test files.
+func forEachPackage(t *testing.T, fn func(pkg string, p *build.Package)) {
+	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -55,9 +55,24 @@ func TestImportDirection(t *testing.T) {
 			return nil // no Go files here
 		}
 		rel, _ := filepath.Rel(root, path)
-		pkg := module + "/" + filepath.ToSlash(rel)
-		from := area(pkg)
 		checked++
+		fn(module+"/"+filepath.ToSlash(rel), p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 5 {
+		t.Fatalf("checked only %d packages: is the walk broken?", checked)
+	}
+}
+
+// TestImportDirection keeps the house standing: the domain imports only the
+// standard library and the validator; adapters import the domain and their
+// libraries but never each other; only cmd ties them together.
+func TestImportDirection(t *testing.T) {
+	forEachPackage(t, func(pkg string, p *build.Package) {
+		from := area(pkg)
 		for _, imp := range p.Imports {
 			own := strings.HasPrefix(imp, module+"/")
 			switch {
@@ -74,12 +89,5 @@ func TestImportDirection(t *testing.T) {
 				t.Errorf("%s imports %s: adapters meet in the domain's terms, and cmd wires them", pkg, imp)
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if checked < 5 {
-		t.Fatalf("checked only %d packages: is the walk broken?", checked)
-	}
 }
