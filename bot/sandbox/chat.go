@@ -45,7 +45,7 @@ type Message struct {
 	ErrorCode   int       `json:"error_code,omitempty"`
 	At          time.Time `json:"at"`
 	Source      string    `json:"source"`
-	// Delivered marks a stored outbound message that the fake WeChat
+	// Delivered marks a stored outbound message that the simulated WeChat
 	// received, as the client's phone would have.
 	Delivered bool `json:"delivered,omitempty"`
 }
@@ -144,7 +144,7 @@ func (sb *Chat) client(ctx context.Context, openid string) (Client, error) {
 }
 
 // conversation returns the client's latest stored messages, oldest first,
-// with the replies the fake WeChat received for them.
+// with the replies the simulated WeChat received for them.
 func (sb *Chat) conversation(ctx context.Context, c Client) (*Conversation, error) {
 	ctx = systemContext(ctx)
 	ms, next, err := sb.svc.Messages(ctx, c.ID, clienteling.MessagePage{Limit: clienteling.MaxPageSize})
@@ -179,7 +179,7 @@ func (sb *Chat) conversation(ctx context.Context, c Client) (*Conversation, erro
 	return conv, nil
 }
 
-// deliveries returns what the fake WeChat's customer-service API was asked
+// deliveries returns what the simulated WeChat's customer-service API was asked
 // to send to openid: the replies as the client's phone would show them.
 func (sb *Chat) deliveries(openid string) []Message {
 	var out []Message
@@ -279,7 +279,7 @@ func (sb *Chat) serveSend(w http.ResponseWriter, r *http.Request) error {
 		return &clienteling.Error{Code: clienteling.EUNAVAILABLE, Message: "the callback could not be delivered", Op: "sandbox send", Err: err}
 	}
 	// The answer is "success" or a passive reply; the conversation shows
-	// replies from the history and the fake WeChat, so only the status counts.
+	// replies from the history and the simulated WeChat, so only the status counts.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	writeJSON(w, http.StatusOK, SendResult{MsgID: strconv.FormatInt(msgID, 10),

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// OAUser is what the fake's /cgi-bin/user/info tells about one follower of
+// OAUser is what the simulator's /cgi-bin/user/info tells about one follower of
 // the Official Account.
 type OAUser struct {
 	OpenID string
@@ -36,7 +36,7 @@ type OAUser struct {
 	SendWindowClosed bool
 }
 
-// QRCode is a parametric QR code the fake created.
+// QRCode is a parametric QR code the simulator created.
 type QRCode struct {
 	Ticket string
 	// Scene is the scene string, or the decimal scene id.
@@ -56,7 +56,7 @@ func (s *Server) SetOAUser(u OAUser) {
 	s.users[u.OpenID] = u
 }
 
-// QRCode returns the QR code the fake created with ticket, if any.
+// QRCode returns the QR code the simulator created with ticket, if any.
 func (s *Server) QRCode(ticket string) (QRCode, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -64,7 +64,7 @@ func (s *Server) QRCode(ticket string) (QRCode, bool) {
 	return q, found
 }
 
-// QRTicket returns the ticket the fake issues for a QR code of scene, and
+// QRTicket returns the ticket the simulator issues for a QR code of scene, and
 // that SubscribeEvent and ScanEvent carry. Real tickets are opaque; these
 // are deterministic so a test can tie an event to the code it created.
 func QRTicket(scene string) string {

@@ -115,7 +115,7 @@ func (n PayNotify) XML(key string) ([]byte, error) {
 	return payXML(p), nil
 }
 
-// PayOrder is an order the fake's /pay/unifiedorder accepted.
+// PayOrder is an order the simulator's /pay/unifiedorder accepted.
 type PayOrder struct {
 	OutTradeNo, PrepayID string
 	AppID, MchID, OpenID string
@@ -127,7 +127,7 @@ type PayOrder struct {
 	Paid bool
 }
 
-// PayOrder returns the order of outTradeNo, if the fake accepted one.
+// PayOrder returns the order of outTradeNo, if the simulator accepted one.
 func (s *Server) PayOrder(outTradeNo string) (PayOrder, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

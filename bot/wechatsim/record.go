@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// Call is one request the fake received, with what it answered.
+// Call is one request the simulator received, with what it answered.
 type Call struct {
 	// Seq numbers calls from 1 in order of arrival.
 	Seq    int

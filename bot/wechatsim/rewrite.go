@@ -6,12 +6,12 @@ import (
 	"slices"
 )
 
-// APIHosts are the hosts of the real APIs the fake stands in for:
+// APIHosts are the hosts of the real APIs the simulator stands in for:
 // the Official Account API, WeCom's, WeChat Pay's, and the host that
 // serves QR code images.
 var APIHosts = []string{"api.weixin.qq.com", "qyapi.weixin.qq.com", "api.mch.weixin.qq.com", "mp.weixin.qq.com"}
 
-// Rewrite returns uri with an APIHosts host replaced by the fake's address,
+// Rewrite returns uri with an APIHosts host replaced by the simulator's address,
 // path and query kept; any other URI comes back unchanged. It has the shape
 // of silenceper's util.SetURIModifier, for code whose URLs are fixed.
 func (s *Server) Rewrite(uri string) string {
@@ -25,7 +25,7 @@ func (s *Server) Rewrite(uri string) string {
 }
 
 // Transport returns a RoundTripper that sends requests for APIHosts to the
-// fake and all others through base (http.DefaultTransport when nil).
+// simulator and all others through base (http.DefaultTransport when nil).
 func (s *Server) Transport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Credentials the fake accepts when Options leaves them empty. They are
+// Credentials the simulator accepts when Options leaves them empty. They are
 // well-formed (an AppID starts with "wx", a CorpID with "ww", a Pay key has
 // 32 characters) so code that checks shapes accepts them too.
 const (
@@ -34,7 +34,7 @@ type Options struct {
 	// WeChat's value.
 	TokenTTL time.Duration
 
-	// OAAppID and OASecret identify the one Official Account the fake
+	// OAAppID and OASecret identify the one Official Account the simulator
 	// serves; the AppID also identifies the Pay merchant's app.
 	OAAppID, OASecret string
 
@@ -170,7 +170,7 @@ func newServer(opts Options) *Server {
 func (s *Server) URL() string { return s.url }
 
 // Options returns the options in effect, defaults filled in, so a test can
-// configure the bot with the credentials the fake accepts.
+// configure the bot with the credentials the simulator accepts.
 func (s *Server) Options() Options { return s.opts }
 
 // Close stops the server and returns once it has. Calls held by a Hang fault
@@ -188,7 +188,7 @@ func (s *Server) Close() {
 }
 
 // ServeHTTP records the call, applies any injected fault, then answers as
-// WeChat would. It lets the fake be mounted in another server too.
+// WeChat would. It lets the simulator be mounted in another server too.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := s.rec.begin(s.opts.Clock(), r)
 	rw := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
@@ -254,7 +254,7 @@ func (w *recordingWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// errmsgs are WeChat's messages for the codes the fake answers. Clients
+// errmsgs are WeChat's messages for the codes the simulator answers. Clients
 // must branch on errcode only; the suffix added by apiError mimics the
 // request ids WeChat appends, so a client matching errmsg text breaks here
 // as it would in production.
@@ -282,7 +282,7 @@ var errmsgs = map[int]string{
 	95000: "invalid open_kfid",
 }
 
-// Errmsg returns the errmsg the fake sends with errcode, without the
+// Errmsg returns the errmsg the simulator sends with errcode, without the
 // request-id suffix.
 func Errmsg(errcode int) string {
 	if m, ok := errmsgs[errcode]; ok {

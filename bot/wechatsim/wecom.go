@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 )
 
-// ExternalContact is what the fake's /cgi-bin/externalcontact/get tells
+// ExternalContact is what the simulator's /cgi-bin/externalcontact/get tells
 // about one customer of the corporation.
 type ExternalContact struct {
 	ExternalUserID string
