@@ -16,7 +16,7 @@ import (
 	"github.com/salonhq/salon/clienteling"
 )
 
-// Client is a demo VIP as the simulator lists them.
+// Client is a demo VIP as the chat lists them.
 type Client struct {
 	OpenID        string                 `json:"openid"`
 	ID            clienteling.CustomerID `json:"id"`
@@ -31,7 +31,7 @@ type Client struct {
 	BoutiqueName  string                 `json:"boutique_name,omitempty"`
 }
 
-// Message is one entry of a conversation as the simulator shows it.
+// Message is one entry of a conversation as the chat shows it.
 type Message struct {
 	ID          string    `json:"id,omitempty"`
 	Direction   string    `json:"direction"`
@@ -58,7 +58,7 @@ type Conversation struct {
 	Earlier bool `json:"earlier"`
 }
 
-// directory holds the names the simulator shows next to ids.
+// directory holds the names the chat shows next to ids.
 type directory struct {
 	associates map[clienteling.AssociateID]string
 	boutiques  map[clienteling.BoutiqueID]string
@@ -85,7 +85,7 @@ func (sb *Chat) names(ctx context.Context) (directory, error) {
 	return d, nil
 }
 
-// systemContext is how the simulator reads: as Salon itself, since the
+// systemContext is how the chat reads: as Salon itself, since the
 // page has no signed-in associate.
 func systemContext(ctx context.Context) context.Context {
 	return clienteling.WithPrincipal(ctx, clienteling.System)

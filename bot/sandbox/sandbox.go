@@ -85,7 +85,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// Bounds and constants of the simulator.
+// Bounds and constants of the chat.
 const (
 	// MaxText bounds a simulated message, in characters: longer than
 	// anything a client types into a chat, and still far under the
@@ -103,7 +103,7 @@ const (
 	// customSendPath is where replies to a client go on WeChat's API.
 	customSendPath = "/cgi-bin/message/custom/send"
 	// deliveryWindow is how far apart a stored outbound message and the
-	// fake WeChat's record of it may be to count as the same message.
+	// simulated WeChat's record of it may be to count as the same message.
 	deliveryWindow = 10 * time.Minute
 )
 
@@ -138,7 +138,7 @@ func (sb *Chat) Close() {
 }
 
 // Register mounts the page and its JSON endpoints under /sandbox. Every one of them answers
-// only over loopback: the simulator lets anyone write as a client.
+// only over loopback: the chat lets anyone write as a client.
 func (sb *Chat) Register(mux *http.ServeMux) {
 	page := func(h http.HandlerFunc) http.Handler {
 		return sb.loopbackOnly(h, func(w http.ResponseWriter, r *http.Request, msg string) {
@@ -202,7 +202,7 @@ func isLoopback(hostport string) bool {
 	return err == nil && ip.Unmap().IsLoopback()
 }
 
-// servePage renders the simulator. The client list is rendered here; the
+// servePage renders the chat page. The client list is rendered here; the
 // conversation of a ?openid= link comes embedded as JSON, so a bookmarked
 // client shows at once, and the page's script keeps it current.
 func (sb *Chat) servePage(w http.ResponseWriter, r *http.Request) {
@@ -294,7 +294,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 // errorStatus maps domain error codes to HTTP statuses for the
-// simulator's endpoints.
+// chat's endpoints.
 var errorStatus = map[string]int{
 	clienteling.EINVALID:     http.StatusBadRequest,
 	clienteling.EFORBIDDEN:   http.StatusForbidden,
