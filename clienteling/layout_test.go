@@ -25,11 +25,6 @@ func area(pkg string) string {
 	}
 }
 
-// isTestKit reports whether pkg is a kit for tests (its name ends in
-// "test"): it stands beside cmd, above what it helps to test, and no
-// production file may import it.
-func isTestKit(pkg string) bool { return strings.HasSuffix(pkg[strings.LastIndex(pkg, "/")+1:], "test") }
-
 // allowedAcross lists the few adapter-to-adapter imports that are by design.
 var allowedAcross = map[[2]string]bool{
 	// The demo maison is kept in the import format and read by the importer.
@@ -45,10 +40,10 @@ var sharedEdges = map[string]bool{
 	"clienteling/httpjson": true,
 }
 
-// TestImportDirection keeps the house standing: the domain imports only the
-// standard library and the validator; adapters import the domain and their
-// libraries but never each other; only cmd ties them together.
-func TestImportDirection(t *testing.T) {
+// forEachPackage calls fn with every package of the module, by import path,
+// as go/build reads its non-test files.
+func forEachPackage(t *testing.T, fn func(pkg string, p *build.Package)) {
+	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -69,25 +64,8 @@ func TestImportDirection(t *testing.T) {
 			return nil // no Go files here
 		}
 		rel, _ := filepath.Rel(root, path)
-		pkg := module + "/" + filepath.ToSlash(rel)
-		from := area(pkg)
 		checked++
-		for _, imp := range p.Imports {
-			own := strings.HasPrefix(imp, module+"/")
-			switch {
-			case from == "domain":
-				if own || (strings.Contains(strings.Split(imp, "/")[0], ".") && imp != "github.com/go-playground/validator/v10") {
-					t.Errorf("%s imports %s: the domain may import only the standard library and the validator", pkg, imp)
-				}
-			case from == "cmd" || isTestKit(pkg) || !own:
-			default:
-				to := area(imp)
-				if to == "domain" || to == from || (from == "bot" && to == "locales") || allowedAcross[[2]string{from, to}] || sharedEdges[to] {
-					continue
-				}
-				t.Errorf("%s imports %s: adapters meet in the domain's terms, and cmd wires them", pkg, imp)
-			}
-		}
+		fn(module+"/"+filepath.ToSlash(rel), p)
 		return nil
 	})
 	if err != nil {
@@ -96,4 +74,31 @@ func TestImportDirection(t *testing.T) {
 	if checked < 5 {
 		t.Fatalf("checked only %d packages: is the walk broken?", checked)
 	}
+}
+
+// TestImportDirection keeps the house standing: the domain imports only the
+// standard library and the validator; adapters import the domain and their
+// libraries but never each other; only cmd ties them together. Test kits
+// (isTestSupport) stand beside cmd, above what they help to test: no
+// production file may import them (TestNoTestSupportInProduction).
+func TestImportDirection(t *testing.T) {
+	forEachPackage(t, func(pkg string, p *build.Package) {
+		from := area(pkg)
+		for _, imp := range p.Imports {
+			own := strings.HasPrefix(imp, module+"/")
+			switch {
+			case from == "domain":
+				if own || (strings.Contains(strings.Split(imp, "/")[0], ".") && imp != "github.com/go-playground/validator/v10") {
+					t.Errorf("%s imports %s: the domain may import only the standard library and the validator", pkg, imp)
+				}
+			case from == "cmd" || isTestSupport(pkg) || !own:
+			default:
+				to := area(imp)
+				if to == "domain" || to == from || (from == "bot" && to == "locales") || allowedAcross[[2]string{from, to}] || sharedEdges[to] {
+					continue
+				}
+				t.Errorf("%s imports %s: adapters meet in the domain's terms, and cmd wires them", pkg, imp)
+			}
+		}
+	})
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/salonhq/salon/bot/wechattest"
+	"github.com/salonhq/salon/bot/wechatsim"
 	"github.com/salonhq/salon/clienteling"
 )
 
@@ -111,7 +111,7 @@ func (r *loadResult) String() string {
 // their notifications.
 func runLoad(ctx context.Context, m *Main, o loadOptions) (*loadResult, error) {
 	c := m.sandbox.creds
-	oa := &wechattest.OA{AppID: c.OAAppID, Token: c.OAToken, EncodingAESKey: c.OAAESKey}
+	oa := &wechatsim.OA{AppID: c.OAAppID, Token: c.OAToken, EncodingAESKey: c.OAAESKey}
 	target := m.URL() + "/wechat/oa"
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: o.concurrency}}
 
@@ -180,7 +180,7 @@ func runLoad(ctx context.Context, m *Main, o loadOptions) (*loadResult, error) {
 			defer wg.Done()
 			for i := range offers {
 				now := time.Now()
-				cb := oa.Safe(wechattest.TextMsg("gh_load", fmt.Sprintf("oLOAD%07d", i%o.clients), strconv.Itoa(i), int64(i+1), now).XML())
+				cb := oa.Safe(wechatsim.TextMsg("gh_load", fmt.Sprintf("oLOAD%07d", i%o.clients), strconv.Itoa(i), int64(i+1), now).XML())
 				t0 := time.Now()
 				resp, err := client.Do(cb.Request(target))
 				if err != nil {

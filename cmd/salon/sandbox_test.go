@@ -1,26 +1,25 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/salonhq/salon/bot/outbound"
+	"github.com/salonhq/salon/bot/sandbox"
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
 )
 
 // sandboxClients lists the demo VIPs through the simulator's endpoint.
-func sandboxClients(t *testing.T, m *Main) []sandboxClient {
+func sandboxClients(t *testing.T, m *Main) []sandbox.Client {
 	t.Helper()
-	var got struct{ Clients []sandboxClient }
+	var got struct{ Clients []sandbox.Client }
 	if status := call(t, m, "GET", "/sandbox/api/clients", "", nil, &got); status != http.StatusOK {
 		t.Fatalf("GET /sandbox/api/clients: %d", status)
 	}
@@ -28,9 +27,9 @@ func sandboxClients(t *testing.T, m *Main) []sandboxClient {
 }
 
 // sandboxConversationOf reads a client's conversation through the simulator.
-func sandboxConversationOf(t *testing.T, m *Main, openid string) sandboxConversation {
+func sandboxConversationOf(t *testing.T, m *Main, openid string) sandbox.Conversation {
 	t.Helper()
-	var conv sandboxConversation
+	var conv sandbox.Conversation
 	if status := call(t, m, "GET", "/sandbox/api/conversation?openid="+url.QueryEscape(openid), "", nil, &conv); status != http.StatusOK {
 		t.Fatalf("GET conversation of %s: %d", openid, status)
 	}
@@ -39,9 +38,9 @@ func sandboxConversationOf(t *testing.T, m *Main, openid string) sandboxConversa
 
 // sandboxSend writes as a demo VIP and fails the test unless the callback
 // was acknowledged.
-func sandboxSend(t *testing.T, m *Main, openid, text string) sandboxSendResult {
+func sandboxSend(t *testing.T, m *Main, openid, text string) sandbox.SendResult {
 	t.Helper()
-	var res sandboxSendResult
+	var res sandbox.SendResult
 	if status := call(t, m, "POST", "/sandbox/api/send", "", map[string]string{"openid": openid, "text": text}, &res); status != http.StatusOK {
 		t.Fatalf("POST /sandbox/api/send: %d", status)
 	}
@@ -78,7 +77,7 @@ func fakeReply(t *testing.T, m *Main, openid, text string) {
 	getJSON(t, "GET", fake.URL()+"/cgi-bin/token?grant_type=client_credential&appid="+opts.OAAppID+"&secret="+opts.OASecret, "", &tok)
 	body, _ := json.Marshal(map[string]any{"touser": openid, "msgtype": "text", "text": map[string]string{"content": text}})
 	var res struct{ Errcode int }
-	getJSON(t, "POST", fake.URL()+sandboxCustomSend+"?access_token="+tok.AccessToken, string(body), &res)
+	getJSON(t, "POST", fake.URL()+outbound.CustomSendPath+"?access_token="+tok.AccessToken, string(body), &res)
 	if tok.AccessToken == "" || res.Errcode != 0 {
 		t.Fatalf("fake reply: token %q, errcode %d", tok.AccessToken, res.Errcode)
 	}
@@ -135,7 +134,7 @@ func TestSandboxSendReachesHistory(t *testing.T) {
 
 	conv := sandboxConversationOf(t, m, vip.OpenID)
 	last := conv.Messages[len(conv.Messages)-1]
-	if conv.Client.OpenID != vip.OpenID || last.Text != text || last.Direction != "in" || last.Source != sandboxFromHistory {
+	if conv.Client.OpenID != vip.OpenID || last.Text != text || last.Direction != "in" || last.Source != sandbox.FromHistory {
 		t.Fatalf("conversation ends with %+v, want the message just sent", last)
 	}
 	for i := 1; i < len(conv.Messages); i++ {
@@ -149,7 +148,7 @@ func TestSandboxSendReachesHistory(t *testing.T) {
 	fakeReply(t, m, vip.OpenID, reply)
 	conv = sandboxConversationOf(t, m, vip.OpenID)
 	last = conv.Messages[len(conv.Messages)-1]
-	if last.Text != reply || last.Direction != "out" || last.Source != sandboxFromWeChat || last.Status != "sent" {
+	if last.Text != reply || last.Direction != "out" || last.Source != sandbox.FromWeChat || last.Status != "sent" {
 		t.Fatalf("conversation ends with %+v, want the reply the fake WeChat received", last)
 	}
 	// Another client's conversation does not show it.
@@ -188,13 +187,13 @@ func TestSandboxValidation(t *testing.T) {
 		{"ErrMissingOpenID", "POST", "/sandbox/api/send", `{"text":"hi"}`, 400, "invalid", "openid"},
 		{"ErrEmptyText", "POST", "/sandbox/api/send", body(vip, ""), 400, "invalid", "text"},
 		{"ErrBlankText", "POST", "/sandbox/api/send", body(vip, " \n\t "), 400, "invalid", "text"},
-		{"ErrTextTooLong", "POST", "/sandbox/api/send", body(vip, strings.Repeat("很", sandboxMaxText+1)), 400, "invalid", "text"},
+		{"ErrTextTooLong", "POST", "/sandbox/api/send", body(vip, strings.Repeat("很", sandbox.MaxText+1)), 400, "invalid", "text"},
 		{"ErrControlCharacter", "POST", "/sandbox/api/send", body(vip, "hi\x00there"), 400, "invalid", "text"},
 		{"ErrUnknownField", "POST", "/sandbox/api/send", `{"openid":"` + vip + `","text":"hi","colour":"red"}`, 400, "invalid", "colour"},
 		{"ErrWrongType", "POST", "/sandbox/api/send", `{"openid":5,"text":"hi"}`, 400, "invalid", "openid"},
 		{"ErrMalformedJSON", "POST", "/sandbox/api/send", `{"openid":`, 400, "invalid", ""},
 		{"ErrTwoObjects", "POST", "/sandbox/api/send", body(vip, "hi") + body(vip, "again"), 400, "invalid", ""},
-		{"ErrTooLarge", "POST", "/sandbox/api/send", body(vip, strings.Repeat("x", sandboxMaxBody)), 413, "too_large", ""},
+		{"ErrTooLarge", "POST", "/sandbox/api/send", body(vip, strings.Repeat("x", sandbox.MaxBody)), 413, "too_large", ""},
 		{"ErrConversationUnknownOpenID", "GET", "/sandbox/api/conversation?openid=oNOTADEMOCLIENT", nil, 400, "invalid", "openid"},
 		{"ErrConversationNoOpenID", "GET", "/sandbox/api/conversation", nil, 400, "invalid", "openid"},
 		{"ErrNoSuchEndpoint", "GET", "/sandbox/api/nothing", nil, 404, "not_found", ""},
@@ -210,7 +209,7 @@ func TestSandboxValidation(t *testing.T) {
 	}
 	before := len(storedHistory(t, m, vip))
 	t.Run("TextAtLimit", func(t *testing.T) {
-		sandboxSend(t, m, vip, strings.Repeat("很", sandboxMaxText))
+		sandboxSend(t, m, vip, strings.Repeat("很", sandbox.MaxText))
 	})
 	if got := len(storedHistory(t, m, vip)); got != before+1 {
 		t.Fatalf("history grew to %d, want %d: only the valid send is stored", got, before+1)
@@ -323,40 +322,6 @@ func TestSandboxLoopbackOnly(t *testing.T) {
 			t.Fatalf("got %d %+v, want 200", status, e.Error)
 		}
 	})
-
-	// A server listening on every interface still answers only over
-	// loopback: checked on the guard itself, since a test cannot dial in
-	// from another host.
-	guard := m.sandbox.loopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}), func(w http.ResponseWriter, r *http.Request, msg string) { http.Error(w, msg, http.StatusForbidden) })
-	loop, lan := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, &net.TCPAddr{IP: net.IPv4(192, 0, 2, 10), Port: 8080}
-	for _, tt := range []struct {
-		name         string
-		local        net.Addr
-		remote, host string
-		want         int
-	}{
-		{"Loopback", loop, "127.0.0.1:50000", "127.0.0.1:8080", 204},
-		{"LoopbackIPv6", &net.TCPAddr{IP: net.IPv6loopback, Port: 8080}, "[::1]:50000", "[::1]:8080", 204},
-		{"Localhost", loop, "127.0.0.1:50000", "localhost:8080", 204},
-		{"ErrLANInterface", lan, "192.0.2.20:50000", "192.0.2.10:8080", 403},
-		{"ErrRemotePeer", loop, "192.0.2.20:50000", "127.0.0.1:8080", 403},
-		{"ErrNoLocalAddr", nil, "127.0.0.1:50000", "127.0.0.1:8080", 403},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest("GET", "/sandbox/api/clients", nil)
-			if tt.local != nil {
-				r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, tt.local))
-			}
-			r.RemoteAddr, r.Host = tt.remote, tt.host
-			w := httptest.NewRecorder()
-			guard.ServeHTTP(w, r)
-			if w.Code != tt.want {
-				t.Fatalf("got %d, want %d", w.Code, tt.want)
-			}
-		})
-	}
 }
 
 func TestSandboxSelfURL(t *testing.T) {
@@ -369,42 +334,5 @@ func TestSandboxSelfURL(t *testing.T) {
 	m := &Main{listener: l}
 	if got, want := sandboxSelfURL(m), "http://localhost:"+strconv.Itoa(port); got != want {
 		t.Fatalf("got %q, want %q", got, want)
-	}
-}
-
-func TestSandboxMarkDelivered(t *testing.T) {
-	at := time.Date(2026, 5, 18, 10, 0, 0, 0, time.UTC)
-	stored := func() []sandboxMessage {
-		return []sandboxMessage{
-			{Direction: "in", Type: "text", Text: "hello", At: at, Source: sandboxFromHistory},
-			{Direction: "out", Type: "text", Text: "welcome", At: at.Add(time.Second), Source: sandboxFromHistory, Status: "sent"},
-			{Direction: "out", Type: "card", Text: "Moonlight pearl earrings", At: at.Add(2 * time.Second), Source: sandboxFromHistory, Status: "sent"},
-		}
-	}
-	tests := []struct {
-		name      string
-		delivery  sandboxMessage
-		want      bool
-		delivered int // index of the message marked, or -1
-	}{
-		{"SameText", sandboxMessage{Direction: "out", Type: "text", Text: "welcome", At: at.Add(3 * time.Second), Status: "sent"}, true, 1},
-		{"Card", sandboxMessage{Direction: "out", Type: "card", Text: "月光珍珠耳环", At: at.Add(3 * time.Second), Status: "sent"}, true, 2},
-		{"FailedIsNotDelivered", sandboxMessage{Direction: "out", Type: "text", Text: "welcome", At: at.Add(3 * time.Second), Status: "failed"}, true, -1},
-		{"OtherText", sandboxMessage{Direction: "out", Type: "text", Text: "bonjour", At: at.Add(3 * time.Second), Status: "sent"}, false, -1},
-		{"TooLate", sandboxMessage{Direction: "out", Type: "text", Text: "welcome", At: at.Add(time.Hour), Status: "sent"}, false, -1},
-		{"NotAnInboundMessage", sandboxMessage{Direction: "out", Type: "text", Text: "hello", At: at, Status: "sent"}, false, -1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ms := stored()
-			if got := sandboxMarkDelivered(ms, tt.delivery); got != tt.want {
-				t.Fatalf("got %v, want %v", got, tt.want)
-			}
-			for i, m := range ms {
-				if m.Delivered != (i == tt.delivered) {
-					t.Fatalf("message %d delivered %v", i, m.Delivered)
-				}
-			}
-		})
 	}
 }

@@ -56,7 +56,7 @@ type Main struct {
 	listener   net.Listener
 	server     *http.Server
 	served     chan error
-	sandbox    *sandbox
+	sandbox    *sandboxMode
 	kfPuller   *kf.Puller  // nil unless 微信客服 is configured
 	wecom      *wecomParts // nil unless WeCom is configured
 	escalator  *clienteling.Escalator
