@@ -14,6 +14,7 @@ import (
 
 	"github.com/salonhq/salon/bot/wechatsim"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/httpjson"
 )
 
 // Client is a demo VIP as the chat lists them.
@@ -257,7 +258,7 @@ type SendResult struct {
 // verification, durable commit and dedupe.
 func (sb *Chat) serveSend(w http.ResponseWriter, r *http.Request) error {
 	var req SendRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	if err := httpjson.DecodeLimit(w, r, &req, MaxBody); err != nil {
 		return err
 	}
 	c, err := sb.client(r.Context(), req.OpenID)
@@ -282,7 +283,7 @@ func (sb *Chat) serveSend(w http.ResponseWriter, r *http.Request) error {
 	// replies from the history and the simulated WeChat, so only the status counts.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	writeJSON(w, http.StatusOK, SendResult{MsgID: strconv.FormatInt(msgID, 10),
+	httpjson.Write(w, http.StatusOK, SendResult{MsgID: strconv.FormatInt(msgID, 10),
 		CallbackStatus: resp.StatusCode, Acknowledged: resp.StatusCode == http.StatusOK})
 	return nil
 }

@@ -5,14 +5,11 @@ import (
 	"crypto/rand"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/salonhq/salon/bot/wechatsim"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/httpjson"
 )
 
 // Service is what the chat reads of Salon, in the domain's terms;
@@ -146,7 +144,7 @@ func (sb *Chat) Register(mux *http.ServeMux) {
 		})
 	}
 	apiDeny := func(w http.ResponseWriter, r *http.Request, msg string) {
-		writeError(w, sb.log, clienteling.Errorf(clienteling.EFORBIDDEN, "%s", msg))
+		httpjson.WriteError(w, r, sb.log, clienteling.Errorf(clienteling.EFORBIDDEN, "%s", msg))
 	}
 	// Cross-origin writes are refused so that a web page open in the same
 	// browser cannot post as a client to this loopback server.
@@ -157,7 +155,7 @@ func (sb *Chat) Register(mux *http.ServeMux) {
 	api := func(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 		return sb.loopbackOnly(cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
-				writeError(w, sb.log, err)
+				httpjson.WriteError(w, r, sb.log, err)
 			}
 		})), apiDeny)
 	}
@@ -165,12 +163,20 @@ func (sb *Chat) Register(mux *http.ServeMux) {
 	mux.Handle("GET /sandbox/{$}", page(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/sandbox", http.StatusMovedPermanently)
 	}))
-	mux.Handle("GET /sandbox/api/clients", api(sb.serveClients))
-	mux.Handle("GET /sandbox/api/conversation", api(sb.serveConversation))
-	mux.Handle("POST /sandbox/api/send", api(sb.serveSend))
-	mux.Handle("/sandbox/api/", api(func(w http.ResponseWriter, r *http.Request) error {
-		return clienteling.Errorf(clienteling.ENOTFOUND, "no such sandbox endpoint")
-	}))
+	// A wrong method on an endpoint is 405 with Allow; an unknown path 404.
+	routes := &httpjson.Routes{NotFound: "no such sandbox endpoint"}
+	for _, e := range []struct {
+		pattern string
+		h       func(http.ResponseWriter, *http.Request) error
+	}{
+		{"GET /sandbox/api/clients", sb.serveClients},
+		{"GET /sandbox/api/conversation", sb.serveConversation},
+		{"POST /sandbox/api/send", sb.serveSend},
+	} {
+		mux.Handle(e.pattern, api(e.h))
+		routes.Add(e.pattern)
+	}
+	mux.Handle("/sandbox/api/", api(routes.Unmatched))
 }
 
 // loopbackOnly refuses requests that did not arrive over loopback, or that
@@ -250,7 +256,7 @@ func (sb *Chat) serveClients(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"clients": cs})
+	httpjson.Write(w, http.StatusOK, map[string]any{"clients": cs})
 	return nil
 }
 
@@ -263,70 +269,6 @@ func (sb *Chat) serveConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, conv)
+	httpjson.Write(w, http.StatusOK, conv)
 	return nil
-}
-
-// decodeJSON reads one JSON object of at most MaxBody bytes,
-// refusing unknown fields, and names the offending field when it can.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		return clienteling.Errorf(clienteling.EINVALID, "body must hold one JSON object")
-	}
-	var tooBig *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	const unknown = "json: unknown field "
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &tooBig):
-		return clienteling.Errorf(clienteling.ETOOLARGE, "body over %d bytes", MaxBody)
-	case errors.As(err, &typeErr):
-		return clienteling.FieldError(typeErr.Field, "must be a %s", typeErr.Type)
-	case strings.HasPrefix(err.Error(), unknown):
-		field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), unknown))
-		return clienteling.FieldError(field, "unknown field")
-	}
-	return clienteling.Errorf(clienteling.EINVALID, "malformed JSON body")
-}
-
-// errorStatus maps domain error codes to HTTP statuses for the
-// chat's endpoints.
-var errorStatus = map[string]int{
-	clienteling.EINVALID:     http.StatusBadRequest,
-	clienteling.EFORBIDDEN:   http.StatusForbidden,
-	clienteling.ENOTFOUND:    http.StatusNotFound,
-	clienteling.ETOOLARGE:    http.StatusRequestEntityTooLarge,
-	clienteling.EUNAVAILABLE: http.StatusServiceUnavailable,
-}
-
-// writeError answers with the contract's JSON error shape.
-func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
-	code := clienteling.ErrorCode(err)
-	status, ok := errorStatus[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	if status >= 500 {
-		log.Error("sandbox request failed", "code", code, "err", err)
-	}
-	var body struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Field   string `json:"field,omitempty"`
-		} `json:"error"`
-	}
-	body.Error.Code, body.Error.Message, body.Error.Field = code, clienteling.ErrorMessage(err), clienteling.ErrorField(err)
-	writeJSON(w, status, body)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
