@@ -77,6 +77,7 @@ func TestEventWire(t *testing.T) {
 				t.Fatalf("got %d events, want %d", got, want)
 			}
 			for i, e := range tc.events {
+				checkAgainstTable(t, e)
 				if got, want := e.Subject, tc.want[2*i]; got != want {
 					t.Errorf("event %d: subject %s, want %s", i, got, want)
 				}
