@@ -1,15 +1,6 @@
 package clienteling
 
-import (
-	"time"
-	"unicode/utf8"
-)
-
-// Subjects the domain announces on, as the contract names them. Ids are
-// validated to be single subject tokens (no dots, wildcards or spaces).
-func associateSubject(id AssociateID) string { return "salon.notify.associate." + string(id) }
-func boutiqueSubject(id BoutiqueID) string   { return "salon.notify.boutique." + string(id) }
-func eventSubject(eventType string) string   { return "salon.events." + eventType }
+import "unicode/utf8"
 
 // previewRunes bounds the text a notification carries: enough to triage
 // from a phone, not a copy of the conversation.
@@ -22,27 +13,27 @@ const previewRunes = 80
 // (follows, scans, clicks) notify no one: nobody need answer them.
 func AnnounceReceived(r *Receipt) []Event {
 	m, c := r.Message, r.Customer
-	data := map[string]any{"customer": c.ID, "message": m.ID, "channel": m.Channel, "type": m.Type}
-	events := []Event{{Type: EventMessageReceived, Subject: eventSubject(EventMessageReceived), Data: data}}
+	data := MessageReceived{Customer: c.ID, Message: m.ID, Channel: m.Channel, Type: m.Type}
+	events := []Event{{Type: EventMessageReceived, Subject: EventSubject(EventMessageReceived), Data: data}}
 	if r.NewCustomer {
-		events = append(events, Event{Type: EventCustomerCreated, Subject: eventSubject(EventCustomerCreated),
-			Data: map[string]any{"customer": c.ID, "channel": m.Channel}})
+		events = append(events, Event{Type: EventCustomerCreated, Subject: EventSubject(EventCustomerCreated),
+			Data: CustomerCreated{Customer: c.ID, Channel: m.Channel}})
 	}
 	if m.Type == TypeEvent {
 		// A follow, a scan, a menu click: recorded, but nobody need answer.
 		return events
 	}
-	notice := map[string]any{"customer": c.ID, "message": m.ID, "type": m.Type, "preview": preview(m.Text)}
+	notice := MessageNotice{Customer: c.ID, Message: m.ID, Type: m.Type, Preview: preview(m.Text)}
 	assignee, boutique := c.Advisor, c.Boutique
 	if conv := r.Conversation; conv != nil {
 		assignee, boutique = conv.Assignee, conv.Boutique
-		notice["due"] = conv.Due.UTC().Format(time.RFC3339)
+		notice.Due = rfc3339(conv.Due)
 	}
 	switch {
 	case assignee != "":
-		events = append(events, Event{Type: EventMessageReceived, Subject: associateSubject(assignee), Data: notice})
+		events = append(events, Event{Type: EventMessageReceived, Subject: AssociateSubject(assignee), Data: notice})
 	case boutique != "":
-		events = append(events, Event{Type: EventMessageReceived, Subject: boutiqueSubject(boutique), Data: notice})
+		events = append(events, Event{Type: EventMessageReceived, Subject: BoutiqueSubject(boutique), Data: notice})
 	}
 	return events
 }

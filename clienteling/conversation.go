@@ -17,16 +17,6 @@ const (
 	StageEscalate = "escalate" // twice the time: tell the boutique's managers
 )
 
-// Conversation events: notifications to associates and managers, and
-// domain events for integrations.
-const (
-	EventConversationQueued    = "conversation.queued"    // waits in the boutique's queue
-	EventConversationAssigned  = "conversation.assigned"  // offered to or assigned to an associate
-	EventConversationAnswered  = "conversation.answered"  // the brand answered
-	EventReplyDue              = "reply.due"              // the reply is due
-	EventConversationEscalated = "conversation.escalated" // overdue twice over
-)
-
 // maxRoutingHistory bounds the decisions kept on a conversation: the
 // latest tell the story; the messages keep the rest.
 const maxRoutingHistory = 20
@@ -112,14 +102,13 @@ func routedEvents(conv *Conversation, dec RoutingDecision) []Event {
 	if !dec.Queue && dec.Reason != RouteManagerAssigned {
 		return nil
 	}
-	data := map[string]any{"customer": conv.Customer, "reason": dec.Reason, "assignee": dec.Assignee,
-		"due": conv.Due.UTC().Format(time.RFC3339)}
+	data := ConversationRouted{Customer: conv.Customer, Reason: dec.Reason, Assignee: dec.Assignee, Due: rfc3339(conv.Due)}
 	var events []Event
 	if dec.Queue && dec.Boutique != "" {
-		events = append(events, Event{Type: EventConversationQueued, Subject: boutiqueSubject(dec.Boutique), Data: data})
+		events = append(events, Event{Type: EventConversationQueued, Subject: BoutiqueSubject(dec.Boutique), Data: data})
 	}
 	if dec.Assignee != "" {
-		events = append(events, Event{Type: EventConversationAssigned, Subject: associateSubject(dec.Assignee), Data: data})
+		events = append(events, Event{Type: EventConversationAssigned, Subject: AssociateSubject(dec.Assignee), Data: data})
 	}
 	return events
 }
@@ -135,9 +124,9 @@ func Answer(conv *Conversation, by AssociateID, now time.Time) (*Conversation, [
 	if by != "" {
 		conv.Assignee = by
 	}
-	data := map[string]any{"customer": conv.Customer, "by": by,
-		"response_seconds": int64(now.Sub(conv.WaitingSince) / time.Second), "escalated": conv.Escalated}
-	return conv, []Event{{Type: EventConversationAnswered, Subject: eventSubject(EventConversationAnswered), Data: data}}
+	data := ConversationAnswer{Customer: conv.Customer, By: by,
+		ResponseSeconds: int64(now.Sub(conv.WaitingSince) / time.Second), Escalated: conv.Escalated}
+	return conv, []Event{{Type: EventConversationAnswered, Subject: EventSubject(EventConversationAnswered), Data: data}}
 }
 
 // Assign hands a waiting or answered conversation to associate a, chosen
@@ -160,9 +149,9 @@ func (d *Desk) Transfer(conv *Conversation, to *Associate, now time.Time) *Conve
 // conversation is offered now (in is the routing input as it stands). An
 // escalation marks the conversation and tells the boutique's managers.
 func (d *Desk) Fire(conv *Conversation, stage string, in RouteInput) (*Conversation, []Event) {
-	data := func() map[string]any {
-		return map[string]any{"customer": conv.Customer, "assignee": conv.Assignee, "boutique": conv.Boutique,
-			"waiting_since": conv.WaitingSince.UTC().Format(time.RFC3339), "due": conv.Due.UTC().Format(time.RFC3339)}
+	data := func() ConversationOverdue {
+		return ConversationOverdue{Customer: conv.Customer, Assignee: conv.Assignee, Boutique: conv.Boutique,
+			WaitingSince: rfc3339(conv.WaitingSince), Due: rfc3339(conv.Due)}
 	}
 	var events []Event
 	switch stage {
@@ -175,17 +164,17 @@ func (d *Desk) Fire(conv *Conversation, stage string, in RouteInput) (*Conversat
 				events = append(events, routedEvents(conv, dec)...)
 			}
 		}
-		subject := associateSubject(conv.Assignee)
+		subject := AssociateSubject(conv.Assignee)
 		if conv.Assignee == "" {
-			subject = boutiqueSubject(conv.Boutique)
+			subject = BoutiqueSubject(conv.Boutique)
 		}
 		events = append(events, Event{Type: EventReplyDue, Subject: subject, Data: data()},
-			Event{Type: EventReplyDue, Subject: eventSubject(EventReplyDue), Data: data()})
+			Event{Type: EventReplyDue, Subject: EventSubject(EventReplyDue), Data: data()})
 	case StageEscalate:
 		conv.Escalated = true
-		events = append(events, Event{Type: EventConversationEscalated, Subject: eventSubject(EventConversationEscalated), Data: data()})
+		events = append(events, Event{Type: EventConversationEscalated, Subject: EventSubject(EventConversationEscalated), Data: data()})
 		if conv.Boutique != "" {
-			events = append(events, Event{Type: EventConversationEscalated, Subject: boutiqueSubject(conv.Boutique), Data: data()})
+			events = append(events, Event{Type: EventConversationEscalated, Subject: BoutiqueSubject(conv.Boutique), Data: data()})
 		}
 	}
 	return conv, events

@@ -5,9 +5,6 @@ import (
 	"time"
 )
 
-// EventDateUpcoming reminds an advisor of a client's important date.
-const EventDateUpcoming = "date.upcoming"
-
 // DateReminderLead is how long before an important date the advisor is
 // reminded: time to choose and send a gift.
 const DateReminderLead = 7 * 24 * time.Hour
@@ -23,18 +20,18 @@ const dateReminderHour = 9
 // wedding); a full date in its recording year or later happens once. Clients with neither advisor
 // nor boutique have nobody to remind. It does no I/O.
 func DateReminders(c *Customer, loc *time.Location, from, to time.Time) []Event {
-	subject := associateSubject(c.Advisor)
+	subject := AssociateSubject(c.Advisor)
 	switch {
 	case c.Advisor != "":
 	case c.Boutique != "":
-		subject = boutiqueSubject(c.Boutique)
+		subject = BoutiqueSubject(c.Boutique)
 	default:
 		return nil
 	}
 	var events []Event
 	for _, d := range c.Preferences.Dates {
 		for _, at := range occurrences(d, loc, from.Add(DateReminderLead), to.Add(DateReminderLead)) {
-			data := map[string]any{"customer": c.ID, "kind": d.Kind, "date": at.Format("2006-01-02")}
+			data := DateUpcoming{Customer: c.ID, Kind: d.Kind, Date: at.Format("2006-01-02")}
 			events = append(events, Event{Type: EventDateUpcoming, Subject: subject, Data: data})
 		}
 	}

@@ -18,8 +18,8 @@ func TestDateReminders(t *testing.T) {
 			if e.Subject != "salon.notify.associate.amy" {
 				t.Fatalf("subject %s", e.Subject)
 			}
-			data := e.Data.(map[string]any)
-			out = append(out, data["kind"].(string)+" "+data["date"].(string))
+			data := e.Data.(DateUpcoming)
+			out = append(out, data.Kind+" "+data.Date)
 		}
 		return out
 	}

@@ -1,9 +1,6 @@
 package clienteling
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // Inbound is what a channel delivered from a client: who (by channel
 // identity), what, and the key that recognises a redelivery of it.
@@ -27,30 +24,6 @@ type Receipt struct {
 	// must answer and by when. Nil for events, which nobody need answer.
 	Conversation *Conversation
 }
-
-// Event is a change announced to associates and integrations. It is written
-// to the outbox in the transaction of the change it announces, and relayed
-// to NATS afterwards, so that it is never lost and never announces a change
-// that did not happen.
-type Event struct {
-	ID      string    `json:"id"`
-	Type    string    `json:"type"`
-	Subject string    `json:"-"` // NATS subject it goes to
-	At      time.Time `json:"at"`
-	Data    any       `json:"data,omitempty"`
-}
-
-// Event types of the contract.
-const (
-	EventMessageReceived = "message.received"
-	EventMessageSent     = "message.sent"
-	EventCustomerCreated = "customer.created"
-	EventCustomerMerged  = "customer.merged"
-	EventCustomerErased  = "customer.erased"
-)
-
-// EventSchemaVersion is the "v" of every event payload.
-const EventSchemaVersion = 1
 
 // Announcer decides which events announce a receipt; the store writes them
 // with it. It must not do I/O: it runs inside the transaction.

@@ -24,14 +24,6 @@ type Link struct {
 	State     string // WeCom contact-way state: a campaign or boutique tag
 }
 
-// Link events of the contract and for managers.
-const (
-	EventCustomerLinked   = "customer.linked"
-	EventCustomerUnlinked = "customer.unlinked"
-	EventLinkScanned      = "customer.scanned" // a scan that did not change the advisor
-	EventLinkUnknown      = "link.unknown_associate"
-)
-
 // LinkOutcome is what DecideLink chose.
 type LinkOutcome struct {
 	SetAdvisor *Associate // the new advisor, or nil for no change
@@ -50,13 +42,13 @@ type LinkOutcome struct {
 // a is the associate the link names, nil if unknown. It does no I/O: the
 // store runs it inside the receiving transaction.
 func DecideLink(c *Customer, l *Link, a *Associate) LinkOutcome {
-	data := map[string]any{"customer": c.ID, "associate": l.Associate, "source": l.Source, "state": l.State}
+	data := LinkChanged{Customer: c.ID, Associate: l.Associate, Source: l.Source, State: l.State}
 	switch {
 	case a == nil || a.Status == StatusDeparted:
-		ev := Event{Type: EventLinkUnknown, Subject: eventSubject(EventLinkUnknown), Data: data}
+		ev := Event{Type: EventLinkUnknown, Subject: EventSubject(EventLinkUnknown), Data: data}
 		out := LinkOutcome{Events: []Event{ev}}
 		if c.Boutique != "" {
-			out.Events = append(out.Events, Event{Type: EventLinkUnknown, Subject: boutiqueSubject(c.Boutique), Data: data})
+			out.Events = append(out.Events, Event{Type: EventLinkUnknown, Subject: BoutiqueSubject(c.Boutique), Data: data})
 		}
 		return out
 	case l.Unlink:
@@ -64,21 +56,21 @@ func DecideLink(c *Customer, l *Link, a *Associate) LinkOutcome {
 			return LinkOutcome{}
 		}
 		return LinkOutcome{Unlinked: true, Events: []Event{
-			{Type: EventCustomerUnlinked, Subject: eventSubject(EventCustomerUnlinked), Data: data},
-			{Type: EventCustomerUnlinked, Subject: boutiqueSubject(a.Boutique), Data: data},
+			{Type: EventCustomerUnlinked, Subject: EventSubject(EventCustomerUnlinked), Data: data},
+			{Type: EventCustomerUnlinked, Subject: BoutiqueSubject(a.Boutique), Data: data},
 		}}
 	case c.Advisor == "":
 		return LinkOutcome{SetAdvisor: a, Events: []Event{
-			{Type: EventCustomerLinked, Subject: eventSubject(EventCustomerLinked), Data: data},
-			{Type: EventCustomerLinked, Subject: associateSubject(a.UserID), Data: data},
+			{Type: EventCustomerLinked, Subject: EventSubject(EventCustomerLinked), Data: data},
+			{Type: EventCustomerLinked, Subject: AssociateSubject(a.UserID), Data: data},
 		}}
 	case c.Advisor == a.UserID:
 		return LinkOutcome{} // a second scan of one's own advisor's code
 	}
-	scanned := map[string]any{"customer": c.ID, "advisor": c.Advisor, "scanned": a.UserID, "source": l.Source}
+	scanned := LinkScanned{Customer: c.ID, Advisor: c.Advisor, Scanned: a.UserID, Source: l.Source}
 	return LinkOutcome{Events: []Event{
-		{Type: EventLinkScanned, Subject: eventSubject(EventLinkScanned), Data: scanned},
-		{Type: EventLinkScanned, Subject: associateSubject(c.Advisor), Data: scanned},
-		{Type: EventLinkScanned, Subject: associateSubject(a.UserID), Data: scanned},
+		{Type: EventLinkScanned, Subject: EventSubject(EventLinkScanned), Data: scanned},
+		{Type: EventLinkScanned, Subject: AssociateSubject(c.Advisor), Data: scanned},
+		{Type: EventLinkScanned, Subject: AssociateSubject(a.UserID), Data: scanned},
 	}}
 }

@@ -250,28 +250,20 @@ func identityOn(c *Customer, channel string) *Identity {
 	return nil
 }
 
-// Delivery event types besides EventMessageSent.
-const EventMessageFailed = "message.failed"
-
 // AnnounceDelivery is what the store writes when an outbound message's fate
 // is known: message.sent or message.failed for integrations (ids and codes,
 // no content), and, for a failure, a notice to the associate who wrote it,
 // who must decide what to do.
 func AnnounceDelivery(m *Message) []Event {
-	data := map[string]any{"customer": m.Customer, "message": m.ID, "channel": m.Channel, "type": m.Type, "status": m.Status}
 	if m.Status != StatusFailed {
-		if m.WeChatID != "" {
-			data["wechat_id"] = m.WeChatID
-		}
-		return []Event{{Type: EventMessageSent, Subject: eventSubject(EventMessageSent), Data: data}}
+		data := MessageSent{Customer: m.Customer, Message: m.ID, Channel: m.Channel, Type: m.Type, Status: m.Status, WeChatID: m.WeChatID}
+		return []Event{{Type: EventMessageSent, Subject: EventSubject(EventMessageSent), Data: data}}
 	}
-	data["error_code"], data["error_reason"] = m.ErrorCode, m.ErrorReason
-	if hint := Suggestion(m); hint != "" {
-		data["suggestion"] = hint
-	}
-	events := []Event{{Type: EventMessageFailed, Subject: eventSubject(EventMessageFailed), Data: data}}
+	data := MessageFailed{Customer: m.Customer, Message: m.ID, Channel: m.Channel, Type: m.Type, Status: m.Status,
+		ErrorCode: m.ErrorCode, ErrorReason: m.ErrorReason, Suggestion: Suggestion(m)}
+	events := []Event{{Type: EventMessageFailed, Subject: EventSubject(EventMessageFailed), Data: data}}
 	if m.Associate != "" {
-		events = append(events, Event{Type: EventMessageFailed, Subject: associateSubject(m.Associate), Data: data})
+		events = append(events, Event{Type: EventMessageFailed, Subject: AssociateSubject(m.Associate), Data: data})
 	}
 	return events
 }

@@ -144,7 +144,7 @@ func TestDeskLifecycle(t *testing.T) {
 		t.Fatalf("escalated conversation keeps a timer %s", stage)
 	}
 	conv, events = Answer(conv, "amy", now.Add(12*time.Minute))
-	if conv.Waiting() || events[0].Data.(map[string]any)["response_seconds"] != int64(720) {
+	if conv.Waiting() || events[0].Data.(ConversationAnswer).ResponseSeconds != 720 {
 		t.Fatalf("answer: %+v %v", conv, events)
 	}
 	if _, events = Answer(conv, "amy", now); events != nil {

@@ -11,9 +11,6 @@ import (
 // an attempt to build one huge transaction from the outside.
 const MaxTransferCustomers = 10000
 
-// EventCustomerTransferred announces that a client has a new advisor.
-const EventCustomerTransferred = "customer.transferred"
-
 // transferNoticeIDs bounds the client ids the new advisor's notification
 // lists: enough to start with from a phone, not a copy of a 500-client book.
 const transferNoticeIDs = 20
@@ -162,16 +159,16 @@ func (s *Service) sameBrand(ctx context.Context, a, b BoutiqueID) error {
 func (s *Service) decideTransfer(t *Transfer) TransferDecider {
 	notice := s.transferNotice
 	return func(c *Customer, to *Associate, oa *Window, now time.Time) TransferMove {
-		data := map[string]any{"customer": c.ID, "from": t.From, "to": to.UserID, "boutique": to.Boutique, "reason": t.Reason}
+		data := CustomerTransferred{Customer: c.ID, From: t.From, To: to.UserID, Boutique: to.Boutique, Reason: t.Reason}
 		var move TransferMove
 		switch {
 		case notice == nil:
-			data["told"], data["not_told_reason"] = false, "no message catalog configured"
+			data.NotToldReason = "no message catalog configured"
 		case oa == nil:
-			data["told"], data["not_told_reason"] = false, "the client cannot be reached on the Official Account"
+			data.NotToldReason = "the client cannot be reached on the Official Account"
 		default:
 			if err := CheckServiceWindow(*oa, now); err != nil {
-				data["told"], data["not_told_reason"] = false, ErrorMessage(err)
+				data.NotToldReason = ErrorMessage(err)
 				break
 			}
 			name := to.Name
@@ -186,9 +183,9 @@ func (s *Service) decideTransfer(t *Transfer) TransferDecider {
 					break
 				}
 			}
-			data["told"], data["message"] = true, move.Courtesy.ID
+			data.Told, data.Message = true, move.Courtesy.ID
 		}
-		move.Events = []Event{{Type: EventCustomerTransferred, Subject: eventSubject(EventCustomerTransferred), Data: data}}
+		move.Events = []Event{{Type: EventCustomerTransferred, Subject: EventSubject(EventCustomerTransferred), Data: data}}
 		return move
 	}
 }
@@ -205,11 +202,11 @@ func AnnounceTransfer(t *Transfer, to *Associate, moved []CustomerID) []Event {
 	if len(ids) > transferNoticeIDs {
 		ids = ids[:transferNoticeIDs]
 	}
-	data := map[string]any{"from": t.From, "to": to.UserID, "count": len(moved), "customers": ids, "reason": t.Reason}
+	data := TransferNotice{From: t.From, To: to.UserID, Count: len(moved), Customers: ids, Reason: t.Reason}
 	// The previous advisor hears it too: a client who writes to them on
 	// WeCom must be pointed to their new advisor, not answered twice.
 	return []Event{
-		{Type: EventCustomerTransferred, Subject: associateSubject(to.UserID), Data: data},
-		{Type: EventCustomerTransferred, Subject: associateSubject(t.From), Data: data},
+		{Type: EventCustomerTransferred, Subject: AssociateSubject(to.UserID), Data: data},
+		{Type: EventCustomerTransferred, Subject: AssociateSubject(t.From), Data: data},
 	}
 }

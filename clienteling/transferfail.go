@@ -1,10 +1,5 @@
 package clienteling
 
-// EventTransferFailed announces that WeCom did not move a client to their
-// new advisor's contacts, although Salon did: the client refused, the new
-// advisor has too many contacts, or WeCom refused the call.
-const EventTransferFailed = "customer.transfer_failed"
-
 // Reasons a WeCom transfer fails, as WeCom's transfer_fail event gives them.
 const (
 	TransferRefused       = "customer_refused"      // the client declined the new advisor
@@ -25,16 +20,16 @@ func AnnounceTransferFailed(announce Announcer, takeover AssociateID, reason str
 		if r.Customer == nil {
 			return events
 		}
-		data := map[string]any{"customer": r.Customer.ID, "to": takeover, "reason": reason, "source": "wecom"}
+		data := TransferFailed{Customer: r.Customer.ID, To: takeover, Reason: reason, Source: "wecom"}
 		if r.Message != nil {
-			data["message"] = r.Message.ID
+			data.Message = r.Message.ID
 		}
-		events = append(events, Event{Type: EventTransferFailed, Subject: eventSubject(EventTransferFailed), Data: data})
+		events = append(events, Event{Type: EventTransferFailed, Subject: EventSubject(EventTransferFailed), Data: data})
 		if validUserID(takeover) {
-			events = append(events, Event{Type: EventTransferFailed, Subject: associateSubject(takeover), Data: data})
+			events = append(events, Event{Type: EventTransferFailed, Subject: AssociateSubject(takeover), Data: data})
 		}
 		if r.Customer.Boutique != "" {
-			events = append(events, Event{Type: EventTransferFailed, Subject: boutiqueSubject(r.Customer.Boutique), Data: data})
+			events = append(events, Event{Type: EventTransferFailed, Subject: BoutiqueSubject(r.Customer.Boutique), Data: data})
 		}
 		return events
 	}

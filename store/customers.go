@@ -277,7 +277,7 @@ func (db *DB) DeleteCustomer(ctx context.Context, id clienteling.CustomerID) err
 		// Integrations holding copies learn to erase theirs; the event
 		// carries the id only, and waits in the outbox when erased offline.
 		if err := writeEvents(tx, []clienteling.Event{{Type: clienteling.EventCustomerErased,
-			Subject: "salon.events." + clienteling.EventCustomerErased, Data: map[string]any{"customer": id}}}, db.now().UTC()); err != nil {
+			Subject: clienteling.EventSubject(clienteling.EventCustomerErased), Data: clienteling.CustomerErased{Customer: id}}}, db.now().UTC()); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketProfilePending).Delete([]byte(id)); err != nil {

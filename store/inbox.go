@@ -19,16 +19,6 @@ type outboxRecord struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
-// eventPayload is the JSON an event carries on NATS: the contract asks for
-// v, id, type and at.
-type eventPayload struct {
-	V    int    `json:"v"`
-	ID   string `json:"id"`
-	Type string `json:"type"`
-	At   string `json:"at"`
-	Data any    `json:"data,omitempty"`
-}
-
 // Receive implements clienteling.InboxStore. It shares commits with
 // concurrent callers, so a burst of callbacks costs one fsync per round.
 func (db *DB) Receive(ctx context.Context, in *clienteling.Inbound, announce clienteling.Announcer) (*clienteling.Receipt, error) {
@@ -188,8 +178,7 @@ func writeEvents(tx *bolt.Tx, events []clienteling.Event, now time.Time) error {
 		if e.At.IsZero() {
 			e.At = now
 		}
-		payload, err := json.Marshal(eventPayload{V: clienteling.EventSchemaVersion, ID: e.ID, Type: e.Type,
-			At: e.At.UTC().Format(time.RFC3339Nano), Data: e.Data})
+		payload, err := clienteling.EncodeEvent(e)
 		if err != nil {
 			return err
 		}

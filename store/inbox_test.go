@@ -18,8 +18,8 @@ func inbound(channel, external, union, key, text string) *clienteling.Inbound {
 }
 
 func announceReceived(r *clienteling.Receipt) []clienteling.Event {
-	return []clienteling.Event{{Type: clienteling.EventMessageReceived, Subject: "salon.events.message.received",
-		Data: map[string]any{"message": r.Message.ID}}}
+	return []clienteling.Event{{Type: clienteling.EventMessageReceived, Subject: clienteling.EventSubject(clienteling.EventMessageReceived),
+		Data: clienteling.MessageReceived{Customer: r.Customer.ID, Message: r.Message.ID, Channel: r.Message.Channel, Type: r.Message.Type}}}
 }
 
 func TestReceive(t *testing.T) {

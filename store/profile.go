@@ -94,8 +94,8 @@ func mergeCustomer(tx *bolt.Tx, from, into clienteling.CustomerID, now time.Time
 	if err := mergeConversation(tx, from, into); err != nil {
 		return nil, err
 	}
-	return merged, writeEvents(tx, []clienteling.Event{{Type: clienteling.EventCustomerMerged, Subject: "salon.events." + clienteling.EventCustomerMerged,
-		Data: map[string]any{"customer": into, "merged": from}}}, now)
+	return merged, writeEvents(tx, []clienteling.Event{{Type: clienteling.EventCustomerMerged, Subject: clienteling.EventSubject(clienteling.EventCustomerMerged),
+		Data: clienteling.CustomerMerged{Customer: into, Merged: from}}}, now)
 }
 
 // moveMessages rekeys every message of from under into, keeping ids and

@@ -2,7 +2,6 @@ package ingress_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/natsbus"
 	"github.com/salonhq/salon/store"
 )
 
@@ -49,16 +49,14 @@ func BenchmarkNotifyLatency(b *testing.B) {
 	ackAt := make([]atomic.Int64, b.N)
 	gotAt := make([]atomic.Int64, b.N)
 	var got atomic.Int64
-	sub, err := bus.Conn.Subscribe("salon.notify.associate.>", func(msg *nats.Msg) {
+	sub, err := bus.Conn.Subscribe(natsbus.SubjectAssociateNotify, func(msg *nats.Msg) {
 		now := time.Now().UnixNano()
-		var n struct {
-			Type string
-			Data struct{ Preview string }
-		}
-		if json.Unmarshal(msg.Data, &n) != nil || n.Type != clienteling.EventMessageReceived {
+		e, err := clienteling.DecodeEvent(msg.Subject, msg.Data)
+		n, ok := e.Data.(clienteling.MessageNotice)
+		if err != nil || !ok {
 			return
 		}
-		if i, err := strconv.Atoi(n.Data.Preview); err == nil && i < b.N && gotAt[i].CompareAndSwap(0, now) {
+		if i, err := strconv.Atoi(n.Preview); err == nil && i < b.N && gotAt[i].CompareAndSwap(0, now) {
 			got.Add(1)
 		}
 	})

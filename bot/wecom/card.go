@@ -20,26 +20,10 @@ type textCard struct {
 	BtnTxt      string `json:"btntxt"`
 }
 
-// notice is one notification for an associate, as the outbox published it.
+// notice is one notification for an associate, as the outbox published it
+// and the domain's event contract reads it.
 type notice struct {
-	ID   string         `json:"id"`
-	Type string         `json:"type"`
-	At   string         `json:"at"`
-	Data map[string]any `json:"data"`
-}
-
-// str returns data[key] as text, "" if absent.
-func (n *notice) str(key string) string {
-	switch v := n.Data[key].(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case float64:
-		return fmt.Sprint(int64(v))
-	default:
-		return fmt.Sprint(v)
-	}
+	clienteling.Event
 }
 
 // previewRunes bounds the client's words on a lock screen: the
@@ -51,56 +35,60 @@ const previewRunes = 60
 // carries is shown: ids, types, a short preview, never a name or a phone.
 func (n *notice) card(console string) textCard {
 	title, desc := "Salon", n.Type
-	switch n.Type {
-	case clienteling.EventMessageReceived:
-		title = "A client wrote"
-		desc = cut(n.str("preview"), previewRunes)
+	var customer clienteling.CustomerID
+	// The payload's type follows from the event's type on an associate's
+	// subject; an event this version does not know has none.
+	switch d := n.Data.(type) {
+	case clienteling.MessageNotice:
+		title, customer = "A client wrote", d.Customer
+		desc = cut(d.Preview, previewRunes)
 		if desc == "" {
-			desc = "Sent " + article(n.str("type"))
+			desc = "Sent " + article(d.Type)
 		}
-	case clienteling.EventConversationAssigned:
-		title, desc = "A conversation is yours to answer", "Reply due "+n.str("due")
-	case clienteling.EventReplyDue:
-		title, desc = "Reply due", "A client is waiting since "+n.str("waiting_since")
-	case clienteling.EventConversationEscalated:
-		title, desc = "Conversation escalated", "A client is waiting since "+n.str("waiting_since")
-	case clienteling.EventCustomerLinked:
-		title, desc = "A new client is yours", "Linked through "+n.str("source")
-	case clienteling.EventLinkScanned:
-		title, desc = "A client scanned an advisor's code", "Advisor "+n.str("advisor")+", code of "+n.str("scanned")
-	case clienteling.EventCustomerTransferred:
+	case clienteling.ConversationRouted:
+		title, desc, customer = "A conversation is yours to answer", "Reply due "+d.Due, d.Customer
+	case clienteling.ConversationOverdue:
+		title, desc, customer = "Reply due", "A client is waiting since "+d.WaitingSince, d.Customer
+		if n.Type == clienteling.EventConversationEscalated {
+			title = "Conversation escalated"
+		}
+	case clienteling.LinkChanged:
+		title, desc, customer = "A new client is yours", "Linked through "+d.Source, d.Customer
+	case clienteling.LinkScanned:
+		title, desc, customer = "A client scanned an advisor's code", "Advisor "+string(d.Advisor)+", code of "+string(d.Scanned), d.Customer
+	case clienteling.TransferNotice:
 		title = "Clients transferred"
-		desc = fmt.Sprintf("%s client(s) from %s to %s", n.str("count"), n.str("from"), n.str("to"))
-		if r := n.str("reason"); r != "" {
-			desc += ": " + cut(r, previewRunes)
+		desc = fmt.Sprintf("%d client(s) from %s to %s", d.Count, d.From, d.To)
+		if d.Reason != "" {
+			desc += ": " + cut(d.Reason, previewRunes)
 		}
-	case clienteling.EventMessageFailed:
-		title, desc = "A message was not delivered", "WeChat answered "+n.str("error_code")
-		if r := n.str("error_reason"); r != "" {
-			desc += ": " + cut(r, previewRunes)
+	case clienteling.MessageFailed:
+		title, desc, customer = "A message was not delivered", fmt.Sprint("WeChat answered ", d.ErrorCode), d.Customer
+		if d.ErrorReason != "" {
+			desc += ": " + cut(d.ErrorReason, previewRunes)
 		}
-	case clienteling.EventDateUpcoming:
-		title, desc = "An important date is coming", n.str("kind")+" on "+n.str("date")
-	case clienteling.EventTransferFailed:
-		title = "WeCom did not transfer a client"
-		switch r := n.str("reason"); r {
+	case clienteling.DateUpcoming:
+		title, desc, customer = "An important date is coming", d.Kind+" on "+d.Date, d.Customer
+	case clienteling.TransferFailed:
+		title, customer = "WeCom did not transfer a client", d.Customer
+		switch d.Reason {
 		case clienteling.TransferRefused:
 			desc = "The client declined the new advisor on WeCom"
 		case clienteling.TransferLimitExceeded:
 			desc = "The new advisor's WeCom contact list is full"
 		default:
 			desc = "WeCom refused the transfer"
-			if code := n.str("errcode"); code != "" {
-				desc += " (errcode " + code + ")"
+			if d.Errcode != 0 {
+				desc += fmt.Sprint(" (errcode ", d.Errcode, ")")
 			}
-			if count := n.str("count"); count != "" && count != "1" {
-				desc = count + " clients: " + desc
+			if d.Count > 1 {
+				desc = fmt.Sprint(d.Count, " clients: ", desc)
 			}
 		}
 	}
 	q := url.Values{"notice": {n.ID}}
-	if c := n.str("customer"); c != "" {
-		q.Set("customer", c)
+	if customer != "" {
+		q.Set("customer", string(customer))
 	}
 	return textCard{Title: cutBytes(title, 128), Description: cutBytes(desc, 512), URL: consoleLink(console, q), BtnTxt: "Open"}
 }

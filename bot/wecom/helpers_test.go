@@ -2,7 +2,6 @@ package wecom_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/bot/wxclient"
+	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/natsbus"
 )
 
@@ -61,9 +61,9 @@ func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
 }
 
 // publish puts one notification on JetStream as the outbox relay does.
-func publish(t *testing.T, js jetstream.JetStream, subject, id, typ string, data map[string]any) {
+func publish(t *testing.T, js jetstream.JetStream, subject, id, typ string, data any) {
 	t.Helper()
-	payload, err := json.Marshal(map[string]any{"v": 1, "id": id, "type": typ, "at": time.Now().UTC().Format(time.RFC3339), "data": data})
+	payload, err := clienteling.EncodeEvent(clienteling.Event{ID: id, Type: typ, Subject: subject, At: time.Now(), Data: data})
 	if err != nil {
 		t.Fatal(err)
 	}

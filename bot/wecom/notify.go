@@ -2,7 +2,6 @@ package wecom
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -263,8 +262,9 @@ func (n *Notifier) run() {
 // take reads one delivered message and holds it for its member.
 func (n *Notifier) take(msg jetstream.Msg) {
 	userid := msg.Subject()[strings.LastIndexByte(msg.Subject(), '.')+1:]
-	var nt notice
-	if err := json.Unmarshal(msg.Data(), &nt); err != nil || userid == "" {
+	ev, err := clienteling.DecodeEvent(msg.Subject(), msg.Data())
+	nt := notice{ev}
+	if err != nil || userid == "" {
 		n.log.Error("wecom notifications: unreadable notification dropped", "subject", clienteling.Mask(msg.Subject()), "err", err)
 		_ = msg.Term()
 		return

@@ -60,7 +60,7 @@ func received(t *testing.T, bus *natsbus.Bus, i int) string {
 	t.Helper()
 	id := fmt.Sprintf("N%03d", i)
 	publish(t, bus.JS, "salon.notify.associate.amy", id, clienteling.EventMessageReceived,
-		map[string]any{"customer": fmt.Sprintf("C%03d", i), "type": "text", "preview": fmt.Sprintf("message %d", i)})
+		clienteling.MessageNotice{Customer: clienteling.CustomerID(fmt.Sprintf("C%03d", i)), Type: "text", Preview: fmt.Sprintf("message %d", i)})
 	return id
 }
 

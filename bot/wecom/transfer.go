@@ -2,7 +2,6 @@ package wecom
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -48,12 +47,6 @@ type TransferOptions struct {
 	// through, in their language, naming the new advisor; nil leaves
 	// WeCom's default text.
 	SuccessMessage func(lang, advisorName string) string
-	// AssociateSubject and BoutiqueSubject name where failures are
-	// announced to the new advisor and to the boutique's managers;
-	// EventSubject, if set, where integrations hear of them.
-	AssociateSubject func(userid string) (string, error)
-	BoutiqueSubject  func(boutique string) (string, error)
-	EventSubject     string
 	// Batch is how many transfer events are read at once; zero means 500.
 	Batch int
 	// MaxBackoff caps the wait between tries while WeCom is unreachable;
@@ -67,8 +60,9 @@ type TransferOptions struct {
 // who has a WeCom identity is handed from the previous associate to the
 // new one with transfer_customer, a hundred a call. A transfer event is
 // acknowledged once WeCom answered for each of its client's identities;
-// a client WeCom refuses is announced to the new advisor and the
-// boutique's managers with WeCom's errcode.
+// a client WeCom refuses is announced as customer.transfer_failed, with
+// WeCom's errcode, to integrations, the new advisor and the boutique's
+// managers.
 type TransferMirror struct {
 	js      jetstream.JetStream
 	contact Poster
@@ -177,33 +171,24 @@ type transferGroup struct {
 	from, to, boutique, lang string
 }
 
-type transferEvent struct {
-	ID   string `json:"id"`
-	Data struct {
-		Customer clienteling.CustomerID  `json:"customer"`
-		From     clienteling.AssociateID `json:"from"`
-		To       clienteling.AssociateID `json:"to"`
-		Boutique clienteling.BoutiqueID  `json:"boutique"`
-	} `json:"data"`
-}
-
 // handle mirrors one batch of transfer events.
 func (t *TransferMirror) handle(msgs []jetstream.Msg) {
 	ctx := context.Background()
 	groups := map[transferGroup][]*moved{}
 	var order []transferGroup
 	for _, msg := range msgs {
-		var ev transferEvent
-		if err := json.Unmarshal(msg.Data(), &ev); err != nil || ev.Data.Customer == "" || ev.Data.From == "" || ev.Data.To == "" {
+		e, err := clienteling.DecodeEvent(msg.Subject(), msg.Data())
+		data, ok := e.Data.(clienteling.CustomerTransferred)
+		if err != nil || !ok || data.Customer == "" || data.From == "" || data.To == "" {
 			t.log.Error("wecom transfers: unreadable transfer event dropped", "err", err)
 			_ = msg.Term()
 			continue
 		}
-		if t.handled.has(ev.ID) {
+		if t.handled.has(e.ID) {
 			_ = ack(msg)
 			continue
 		}
-		c, err := t.dir.FindCustomerByID(ctx, ev.Data.Customer)
+		c, err := t.dir.FindCustomerByID(ctx, data.Customer)
 		switch {
 		case clienteling.ErrorCode(err) == clienteling.ENOTFOUND:
 			_ = ack(msg) // erased since: nothing left to hand over
@@ -213,19 +198,19 @@ func (t *TransferMirror) handle(msgs []jetstream.Msg) {
 			_ = msg.NakWithDelay(5 * time.Second)
 			continue
 		}
-		m := &moved{msg: msg, event: ev.ID, customer: c.ID}
+		m := &moved{msg: msg, event: e.ID, customer: c.ID}
 		for _, id := range c.Identities {
 			if id.Channel == clienteling.ChannelWeCom {
 				m.external = append(m.external, id.ExternalID)
 			}
 		}
 		if len(m.external) == 0 {
-			t.handled.add(ev.ID)
+			t.handled.add(e.ID)
 			_ = ack(msg) // not a WeCom contact: nothing to mirror
 			continue
 		}
 		m.left = len(m.external)
-		g := transferGroup{from: string(ev.Data.From), to: string(ev.Data.To), boutique: string(ev.Data.Boutique), lang: c.Language}
+		g := transferGroup{from: string(data.From), to: string(data.To), boutique: string(data.Boutique), lang: c.Language}
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
@@ -380,10 +365,11 @@ func (t *TransferMirror) announce(ctx context.Context, g transferGroup, chunk []
 	for _, code := range errcodes {
 		ids := refused[code]
 		t.log.Warn("wecom transfers: WeCom refused clients", "to", clienteling.Mask(g.to), "clients", len(ids), "errcode", code)
-		data := map[string]any{"from": g.from, "to": g.to, "boutique": g.boutique, "errcode": code,
-			"count": len(ids), "customers": ids[:min(len(ids), transferNoticeIDs)], "source": "transfer_customer"}
+		data := clienteling.TransferFailed{From: clienteling.AssociateID(g.from), To: clienteling.AssociateID(g.to),
+			Boutique: clienteling.BoutiqueID(g.boutique), Errcode: code, Count: len(ids),
+			Customers: ids[:min(len(ids), transferNoticeIDs)], Source: "transfer_customer"}
 		if len(ids) == 1 {
-			data["customer"] = ids[0]
+			data.Customer = ids[0]
 		}
 		t.publish(ctx, g, fmt.Sprintf("%s:%d", chunk[0].m.event, code), data)
 	}
@@ -392,24 +378,19 @@ func (t *TransferMirror) announce(ctx context.Context, g transferGroup, chunk []
 // publish writes a customer.transfer_failed notice to each subject it
 // goes to, retrying while NATS is away: the events it reports on are
 // acknowledged only after. Nats-Msg-Id keeps a repeat after a restart out.
-func (t *TransferMirror) publish(ctx context.Context, g transferGroup, key string, data map[string]any) {
-	var subjects []string
-	if t.opts.EventSubject != "" {
-		subjects = append(subjects, t.opts.EventSubject)
+func (t *TransferMirror) publish(ctx context.Context, g transferGroup, key string, data clienteling.TransferFailed) {
+	subjects := []string{clienteling.EventSubject(clienteling.EventTransferFailed)}
+	// The ids come from an event: one that cannot name a subject has no
+	// one to tell.
+	if clienteling.CheckSubjectToken(g.to) == nil {
+		subjects = append(subjects, clienteling.AssociateSubject(clienteling.AssociateID(g.to)))
 	}
-	if t.opts.AssociateSubject != nil {
-		if s, err := t.opts.AssociateSubject(g.to); err == nil {
-			subjects = append(subjects, s)
-		}
-	}
-	if t.opts.BoutiqueSubject != nil && g.boutique != "" {
-		if s, err := t.opts.BoutiqueSubject(g.boutique); err == nil {
-			subjects = append(subjects, s)
-		}
+	if g.boutique != "" && clienteling.CheckSubjectToken(g.boutique) == nil {
+		subjects = append(subjects, clienteling.BoutiqueSubject(clienteling.BoutiqueID(g.boutique)))
 	}
 	for _, subject := range subjects {
-		payload, err := json.Marshal(map[string]any{"v": clienteling.EventSchemaVersion, "id": clienteling.NewID(),
-			"type": clienteling.EventTransferFailed, "at": time.Now().UTC().Format(time.RFC3339Nano), "data": data})
+		payload, err := clienteling.EncodeEvent(clienteling.Event{ID: clienteling.NewID(), Type: clienteling.EventTransferFailed,
+			Subject: subject, At: time.Now(), Data: data})
 		if err != nil {
 			t.log.Error("wecom transfers: encode notice", "err", err)
 			return

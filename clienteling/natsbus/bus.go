@@ -144,7 +144,7 @@ func (b *Bus) EnsureStreams(ctx context.Context) error {
 	_, err = b.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        NotifyStream,
 		Description: "Salon notifications to associates and boutiques",
-		Subjects:    []string{"salon.notify.>"},
+		Subjects:    []string{SubjectNotify},
 		Storage:     jetstream.FileStorage,
 		MaxAge:      24 * time.Hour,
 		Duplicates:  EventsDuplicateWindow,

@@ -60,8 +60,8 @@ func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
 }
 
 func announce(r *clienteling.Receipt) []clienteling.Event {
-	return []clienteling.Event{{Type: clienteling.EventMessageReceived, Subject: "salon.events.message.received",
-		Data: map[string]any{"text": r.Message.Text}}}
+	return []clienteling.Event{{Type: clienteling.EventMessageReceived, Subject: clienteling.EventSubject(clienteling.EventMessageReceived),
+		Data: clienteling.MessageReceived{Customer: r.Customer.ID, Message: r.Message.ID, Channel: r.Message.Channel, Type: r.Message.Type}}}
 }
 
 // TestRelaySurvivesNATSOutage stops NATS while clients write, then starts it

@@ -78,19 +78,12 @@ func (m *Main) startWeCom(ctx context.Context, client *wxclient.Client) error {
 		return nil
 	}
 	parts.contactWays = wecom.NewContactWays(contact)
-	transferFailed, err := natsbus.EventSubject(clienteling.EventTransferFailed)
-	if err != nil {
-		return err
-	}
 	parts.transfers, err = wecom.NewTransferMirror(m.Bus.JS, contact, m.DB, wecom.TransferOptions{
 		Durable: wecom.Durable{Stream: natsbus.EventsStream, Name: wecomTransferDurable,
-			Subject: "salon.events." + clienteling.EventCustomerTransferred},
-		SuccessMessage:   func(lang, name string) string { return locales.T(lang, "transferred", name) },
-		AssociateSubject: natsbus.AssociateSubject,
-		BoutiqueSubject:  natsbus.BoutiqueSubject,
-		EventSubject:     transferFailed,
-		Log:              m.Log,
-		Registerer:       m.Registry,
+			Subject: clienteling.EventSubject(clienteling.EventCustomerTransferred)},
+		SuccessMessage: func(lang, name string) string { return locales.T(lang, "transferred", name) },
+		Log:            m.Log,
+		Registerer:     m.Registry,
 	})
 	if err != nil {
 		return err
