@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 // TestCheckServiceWindow holds the window rule next to its code: 48 hours
@@ -86,8 +86,8 @@ func TestSendKeepsTheWindow(t *testing.T) {
 	for _, ch := range channels {
 		t.Run(ch.name, func(t *testing.T) {
 			wrote := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-			clock := clienteling.NewManualClock(wrote)
-			db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
+			clock := clientelingtest.NewClock(wrote)
+			db := clientelingtest.MustOpenDB(t, store.Options{Now: clock.Now})
 			svc := clienteling.NewService(db, clock)
 			r, err := db.Receive(system, &clienteling.Inbound{Identity: ch.id, DedupeKey: ch.id.Channel + ":window",
 				Message: clienteling.Message{Type: clienteling.TypeText, Text: "在吗？", Account: "wkWINDOWKF01"}}, clienteling.AnnounceReceived)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // BenchmarkAppendMessage measures one durable append (fsync included): alone,
@@ -15,7 +15,7 @@ import (
 func BenchmarkAppendMessage(b *testing.B) {
 	for _, writers := range []int{1, 16} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			db := storetest.MustOpenDB(b)
+			db := clientelingtest.MustOpenDB(b)
 			c := mustCreateCustomer(b, db, newCustomer("oBench"))
 			b.SetParallelism(writers)
 			if writers == 1 {
@@ -49,7 +49,7 @@ func BenchmarkAppendMessage(b *testing.B) {
 // database of 1 000 000 messages over 10 000 clients, and reports the file
 // bytes per stored message.
 func BenchmarkHistoryPage(b *testing.B) {
-	db := storetest.MustOpenDB(b)
+	db := clientelingtest.MustOpenDB(b)
 	const clients, perClient = 10000, 100
 	ids := make([]clienteling.CustomerID, clients)
 	var cs []*clienteling.Customer
@@ -90,7 +90,7 @@ func BenchmarkHistoryPage(b *testing.B) {
 
 // BenchmarkFindCustomerByOpenID looks a client up by openid among 100 000.
 func BenchmarkFindCustomerByOpenID(b *testing.B) {
-	db := storetest.MustOpenDB(b)
+	db := clientelingtest.MustOpenDB(b)
 	const n = 100000
 	var cs []*clienteling.Customer
 	for i := 0; i < n; i++ {

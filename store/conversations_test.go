@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -65,10 +65,10 @@ func drainSubjects(t testing.TB, db *store.DB) []string {
 
 // vipWrote opens a database on a manual clock at now, seeds the desk with
 // amy in amyStatus, and has amy's top-tier client write text.
-func vipWrote(t testing.TB, now time.Time, amyStatus, text string) (*clienteling.ManualClock, *store.DB, clienteling.CustomerID) {
+func vipWrote(t testing.TB, now time.Time, amyStatus, text string) (*clientelingtest.Clock, *store.DB, clienteling.CustomerID) {
 	t.Helper()
-	clock := clienteling.NewManualClock(now)
-	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
+	clock := clientelingtest.NewClock(now)
+	db := clientelingtest.MustOpenDB(t, store.Options{Now: clock.Now})
 	id := seedDesk(t, db, amyStatus)
 	if _, err := db.Receive(ctx, inbound("oa", "oVIP", "", "oa:1", text), clienteling.AnnounceReceived); err != nil {
 		t.Fatal(err)
@@ -167,7 +167,7 @@ func TestReceiveQueuesWhenTheAdvisorIsAway(t *testing.T) {
 // The reply-due clock: a reminder at the due time, an escalation at twice
 // the time, both surviving a restart of the database in between.
 func TestTimersFireAcrossRestart(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
+	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
 	path := filepath.Join(t.TempDir(), store.FileName)
 	open := func() *store.DB {
 		db, err := store.Open(path, store.Options{Now: clock.Now})
@@ -229,8 +229,8 @@ func TestTimersFireAcrossRestart(t *testing.T) {
 // and the reminder at opening + 30 minutes offers the conversation to
 // whoever is then on duty.
 func TestNightMessageIsOfferedAtTheReminder(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 23, 0, 0, 0, cst))
-	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
+	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 23, 0, 0, 0, cst))
+	db := clientelingtest.MustOpenDB(t, store.Options{Now: clock.Now})
 	id := seedDesk(t, db, clienteling.StatusAway)
 	r, err := db.Receive(ctx, inbound("oa", "oVIP", "", "oa:1", "hello"), clienteling.AnnounceReceived)
 	if err != nil {
@@ -298,8 +298,8 @@ func TestReplyAnswersTheConversation(t *testing.T) {
 // answer; nobody else in the boutique may, and the cover ends when a
 // manager hands the conversation to someone else.
 func TestCoveringAssociateMayServeTheClient(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
-	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
+	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
+	db := clientelingtest.MustOpenDB(t, store.Options{Now: clock.Now})
 	id := seedDesk(t, db, clienteling.StatusAway)
 	if err := db.CreateAssociates(ctx, []*clienteling.Associate{{UserID: "zoe", Name: "Zoe", Boutique: "sh-plaza66", Role: "associate", Status: "away"}}); err != nil {
 		t.Fatal(err)

@@ -5,12 +5,12 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 func TestRemindDatesOnceEach(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	seedDesk(t, db, clienteling.StatusActive)
 	c := newCustomer("oDates")
 	c.Advisor, c.Boutique = "amy", "sh-plaza66"
@@ -45,7 +45,7 @@ func TestRemindDatesOnceEach(t *testing.T) {
 // A database restarted after a week away reminds of what fell due
 // meanwhile, once.
 func TestRemindDatesCatchesUpAfterDowntime(t *testing.T) {
-	db := storetest.MustOpenDB(t, store.Options{})
+	db := clientelingtest.MustOpenDB(t, store.Options{})
 	seedDesk(t, db, clienteling.StatusActive)
 	c := newCustomer("oDates")
 	c.Advisor = "amy"

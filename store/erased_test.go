@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // WeChat redelivers a message it saw no answer to for about 15 seconds. A
 // client erased in between must stay erased: the redelivery is a duplicate
 // of what was erased, and recreates neither the client nor the message.
 func TestErasedClientRedeliveryRecreatesNothing(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	delivery := func() *clienteling.Inbound {
 		return inbound("oa", "oERASED00001", "uERASED00001", "oa:erased-1", "请删除我的资料")
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 func inbound(channel, external, union, key, text string) *clienteling.Inbound {
@@ -23,7 +23,7 @@ func announceReceived(r *clienteling.Receipt) []clienteling.Event {
 }
 
 func TestReceive(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	first, err := db.Receive(ctx, inbound("oa", "oAlice", "uAlice", "oa:1", "你好"), announceReceived)
 	if err != nil {
 		t.Fatal(err)

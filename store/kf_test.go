@@ -6,13 +6,13 @@ import (
 	"testing"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 func TestKfSync(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		db := storetest.MustOpenDB(t)
+		db := clientelingtest.MustOpenDB(t)
 		if cursor, token, pending, gen, err := db.KfSyncState(ctx, "wkA"); err != nil || cursor != "" || token != "" || pending || gen != 0 {
 			t.Fatalf("unknown account: got %q %q %v %d %v, want all zero", cursor, token, pending, gen, err)
 		}
@@ -42,7 +42,7 @@ func TestKfSync(t *testing.T) {
 	t.Run("CallbackDuringPull", func(t *testing.T) {
 		// A callback that lands while a pull runs must not be cleared by
 		// that pull: its messages may be past the pull's last page.
-		db := storetest.MustOpenDB(t)
+		db := clientelingtest.MustOpenDB(t)
 		if err := db.MarkKfPending(ctx, "wkA", "tok1"); err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +59,7 @@ func TestKfSync(t *testing.T) {
 		}
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
-		db := storetest.MustOpenDB(t)
+		db := clientelingtest.MustOpenDB(t)
 		if err := db.MarkKfPending(ctx, "", "tok"); clienteling.ErrorCode(err) != clienteling.EINVALID {
 			t.Fatalf("empty open_kfid: got %v, want EINVALID", err)
 		}

@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // TestReceiveLinksInOneTransaction: a WeCom add_external_contact makes its
 // associate the client's advisor, in the transaction that stores the event;
 // del_follow_user removes them; an unknown associate is reported.
 func TestReceiveLinksInOneTransaction(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	event := func(key string, l *clienteling.Link) *clienteling.Inbound {
 		in := inbound("wecom", "wmLinked", "", key, "change_external_contact")
@@ -56,7 +56,7 @@ func TestReceiveLinksInOneTransaction(t *testing.T) {
 // A new client scanning the code of an associate Salon does not know is
 // reported to the managers of the boutique new clients go to.
 func TestUnknownAssociateScanReportedToManagers(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	in := inbound("oa", "oStranger", "", "scan1", "subscribe")
 	in.Message.Type = clienteling.TypeEvent

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 func textMessage(c clienteling.CustomerID, text string, at time.Time) *clienteling.Message {
@@ -17,7 +17,7 @@ func textMessage(c clienteling.CustomerID, text string, at time.Time) *clienteli
 }
 
 func TestHistoryPaginationVisitsEachOnceInOrder(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oPager"))
 	other := mustCreateCustomer(t, db, newCustomer("oOther"))
 	const n = 10000
@@ -71,7 +71,7 @@ func TestHistoryPaginationVisitsEachOnceInOrder(t *testing.T) {
 }
 
 func TestHistoryBadCursor(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oCursor"))
 	other := mustCreateCustomer(t, db, newCustomer("oCursor2"))
 	for i := 0; i < 2; i++ {
@@ -92,7 +92,7 @@ func TestHistoryBadCursor(t *testing.T) {
 }
 
 func TestConcurrentAppendsLoseNothing(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	const writers, each = 32, 50
 	customers := make([]*clienteling.Customer, writers)
 	for i := range customers {
@@ -147,7 +147,7 @@ func TestConcurrentAppendsLoseNothing(t *testing.T) {
 }
 
 func TestRedeliveryStoredOnce(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oDup"))
 	var first clienteling.MessageID
 	for i := 0; i < 3; i++ {
@@ -173,7 +173,7 @@ func TestRedeliveryStoredOnce(t *testing.T) {
 }
 
 func TestBackupDuringWriteStorm(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	c := mustCreateCustomer(t, db, newCustomer("oStorm"))
 	stop := make(chan struct{})

@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 func TestNotesRoundTripAndErasure(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oNotes"))
 	other := mustCreateCustomer(t, db, newCustomer("oNotesOther"))
 	at := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
@@ -61,7 +61,7 @@ func TestNotesRoundTripAndErasure(t *testing.T) {
 }
 
 func TestSearchMessages(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oSearch"))
 	other := mustCreateCustomer(t, db, newCustomer("oSearchOther"))
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 // wrote creates a client known by ids who wrote on each channel at at
@@ -40,7 +40,7 @@ func textTo(c *clienteling.Customer, channel, text string, at time.Time) *client
 // both channels; templates neither need it nor use it up.
 func TestOutboundWindowEdges(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	now := time.Now().UTC()
 	for _, channel := range []string{clienteling.ChannelOA, clienteling.ChannelWeCom} {
 		t.Run(channel, func(t *testing.T) {
@@ -92,7 +92,7 @@ func TestOutboundWindowEdges(t *testing.T) {
 // client's next only once the previous is finished.
 func TestClaimOutboundBatchKeepsClientOrder(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	now := time.Now().UTC()
 	a := wrote(t, db, now.Add(-time.Hour), clienteling.Identity{Channel: "oa", ExternalID: "oA"})
 	b := wrote(t, db, now.Add(-time.Hour), clienteling.Identity{Channel: "oa", ExternalID: "oB"})

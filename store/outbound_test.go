@@ -6,12 +6,12 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 func TestOutboundWindowAndReconcile(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	to := clienteling.Identity{Channel: "oa", ExternalID: "oOUTBOUND01"}
 	c := &clienteling.Customer{Identities: []clienteling.Identity{to}}
 	c.Normalize()

@@ -4,11 +4,11 @@ import (
 	"testing"
 
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 func TestApplyProfile(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	t.Run("OK/LanguageAndUnionID", func(t *testing.T) {
 		r, err := db.Receive(ctx, inbound("oa", "oSolo", "", "oa:solo", "hello"), nil)
 		if err != nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // BenchmarkReceiveRouted is a first message from a new client, routed in
@@ -15,7 +15,7 @@ import (
 // concurrent writers sharing commits: routing decisions per second as the
 // store makes them, fsync included.
 func BenchmarkReceiveRouted(b *testing.B) {
-	db := storetest.MustOpenDB(b)
+	db := clientelingtest.MustOpenDB(b)
 	seedDesk(b, db, clienteling.StatusAway)
 	var staff []*clienteling.Associate
 	for i := 0; i < 27; i++ {

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 var ctx = context.Background()
@@ -49,7 +49,7 @@ func mustCreateCustomer(t testing.TB, db *store.DB, c *clienteling.Customer) *cl
 }
 
 func TestRoundTrip(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	at := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
 
@@ -159,7 +159,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestNotFoundAndConflict(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	tests := []struct {
 		name string
@@ -186,7 +186,7 @@ func second[T any](_ T, err error) error { return err }
 // and deletes customers; VerifyIndexes (run at cleanup by storetest, and
 // here after each step) rebuilds the indexes from the records and compares.
 func TestIndexesFollowUpdates(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	a := mustCreateCustomer(t, db, newCustomer("oA"))
 	b := mustCreateCustomer(t, db, newCustomer("oB"))
@@ -266,7 +266,7 @@ func TestIndexesFollowUpdates(t *testing.T) {
 }
 
 func TestSecondOpenIsRefused(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	_, err := store.Open(db.Path(), store.Options{LockTimeout: 50 * time.Millisecond})
 	if got := clienteling.ErrorCode(err); got != clienteling.EINUSE {
 		t.Fatalf("got %q (%v), want %q", got, err, clienteling.EINUSE)

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 // TestTransferBook: a 500-client book moves in one transaction: every
@@ -15,7 +15,7 @@ import (
 // indexes agree, and a client who wrote recently is told in their language.
 // An invalid transfer changes nothing.
 func TestTransferBook(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	if err := db.CreateAssociates(ctx, []*clienteling.Associate{
 		{UserID: "chenjing", Name: "Chen Jing", Boutique: "sh-plaza66", Role: "manager", Status: "active"},

@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // A message WeChat refused never reached the client, so it must not use
 // up one of the five slots of their service window.
 func TestFailedMessagesLeaveTheWindow(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	to := clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: "oFAILEDSLOT01"}
 	r, err := db.Receive(ctx, inbound(to.Channel, to.ExternalID, "", "oa:failed-slot", "在吗？"), nil)
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 func TestWeChatTokens(t *testing.T) {
@@ -72,7 +72,7 @@ func TestWeChatTokens(t *testing.T) {
 // TestWeChatTokensConcurrent: saves and loads from many goroutines (run
 // with -race) leave each key with one of the values written to it.
 func TestWeChatTokensConcurrent(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	exp := time.Now().Add(time.Hour)
 	var wg sync.WaitGroup
 	for g := range 8 {

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/bot/wechattest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/clienteling/natsbus"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 // benchStack is the ingress path as it runs in Salon: a real database, an
@@ -32,7 +32,7 @@ type benchStack struct {
 func newBenchStack(b *testing.B, seed func(*store.DB)) *benchStack {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	db := storetest.MustOpenDB(b)
+	db := clientelingtest.MustOpenDB(b)
 	if seed != nil {
 		seed(db)
 	}

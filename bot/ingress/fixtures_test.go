@@ -13,7 +13,7 @@ import (
 	"github.com/salonhq/salon/bot/ingress"
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 const corpID = "wwSALONTESTCORP01"
@@ -23,7 +23,7 @@ const corpID = "wwSALONTESTCORP01"
 // it over real HTTP to the real handlers, and expects it acknowledged:
 // nothing WeChat sends may be refused or lost for being unfamiliar.
 func TestEveryRecordedPayloadOverHTTP(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	oaV, err := callback.NewOA(callback.OAConfig{AppID: appID, Token: token, EncodingAESKey: aesKey})
 	if err != nil {
 		t.Fatal(err)

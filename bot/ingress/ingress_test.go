@@ -17,8 +17,8 @@ import (
 	"github.com/salonhq/salon/bot/ingress"
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 const (
@@ -97,7 +97,7 @@ func TestStoreRefusingWritesAnswers503(t *testing.T) {
 }
 
 func TestEveryOAMessageTypeIsStored(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	srv, oa := newServer(t, db, nil)
 	now := time.Now()
 	tests := []struct {

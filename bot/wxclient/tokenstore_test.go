@@ -4,15 +4,15 @@ import (
 	"context"
 	"testing"
 
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 // newTokenDB opens the database the service keeps its tokens in, in a
 // temporary directory: the tests run on the real store, never a stand-in.
 func newTokenDB(t *testing.T) *store.DB {
 	t.Helper()
-	return storetest.MustOpenDB(t)
+	return clientelingtest.MustOpenDB(t)
 }
 
 // storedToken reads key back from db.

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/clienteling/demo"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 // requireShifts fails early, by name, if the domain refuses a well-formed
@@ -22,7 +22,7 @@ func requireShifts(t *testing.T) {
 
 func TestSeed(t *testing.T) {
 	requireShifts(t)
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	svc := clienteling.NewService(db, nil)
 	ctx := context.Background()
 	now := time.Date(2026, 5, 20, 9, 30, 0, 0, time.UTC)
