@@ -380,7 +380,7 @@ func (n *Notifier) send(m *member, batch []*heldNotice) bool {
 	var err error
 	for {
 		var answer sendAnswer
-		// Not cancelled by Close: a card WeCom has taken must be
+		// Not cancelled when Run ends: a card WeCom has taken must be
 		// acknowledged, or it would go again after the restart.
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		err = n.app.PostJSON(ctx, sendPath, nil, &body, &answer)
