@@ -93,7 +93,10 @@ func (e *Enricher) round(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := e.store.ApplyProfile(ctx, t.Customer, p); err != nil {
+		// Not cancelled with the run: the store's group committer would
+		// finish the commit after the caller gave up on it, racing with
+		// the caller and with the database's close.
+		if _, err := e.store.ApplyProfile(context.WithoutCancel(ctx), t.Customer, p); err != nil {
 			return err
 		}
 	}

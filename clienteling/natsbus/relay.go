@@ -107,7 +107,9 @@ func (r *Relay) ackDone(ctx context.Context, pending []clienteling.OutboxEntry, 
 		}
 	}
 	if len(done) > 0 {
-		if err := r.outbox.AckEvents(ctx, done); err != nil {
+		// Not cancelled with the run, so that Run returns only after the
+		// commit: the database may close right after.
+		if err := r.outbox.AckEvents(context.WithoutCancel(ctx), done); err != nil {
 			return err
 		}
 	}
