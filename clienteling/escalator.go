@@ -31,7 +31,7 @@ type Escalator struct {
 	// fired is called after timers ran, so that their events are relayed
 	// at once.
 	fired func()
-	wake  chan struct{}
+	wake  *Waker
 	// datesAt is when important dates were last swept, in memory: the
 	// store keeps the real mark, this only spares needless sweeps.
 	datesAt time.Time
@@ -56,17 +56,12 @@ func NewEscalator(store ConversationStore, clock Timer, log *slog.Logger, fired 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Escalator{store: store, clock: clock, log: log, fired: fired, wake: make(chan struct{}, 1)}
+	return &Escalator{store: store, clock: clock, log: log, fired: fired, wake: NewWaker()}
 }
 
 // Wake says a conversation started waiting, so the escalator reconsiders
 // how long to sleep. It never blocks.
-func (e *Escalator) Wake() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
-}
+func (e *Escalator) Wake() { e.wake.Wake() }
 
 // RunOnce fires every timer due now and returns when the next one falls
 // due (zero when none).
@@ -95,20 +90,21 @@ func (e *Escalator) RunOnce(ctx context.Context) (time.Time, error) {
 	}
 }
 
-// Run fires timers as they fall due until ctx ends.
-func (e *Escalator) Run(ctx context.Context) {
-	backoff := time.Second
+// Run fires timers as they fall due until ctx ends, then returns nil. A
+// failing store is retried, never fatal: the timers wait in it.
+func (e *Escalator) Run(ctx context.Context) error {
+	backoff := NewBackoff(time.Second, time.Minute)
 	for {
 		next, err := e.RunOnce(context.WithoutCancel(ctx))
 		if ctx.Err() != nil {
-			return
+			return nil
 		}
 		wait := escalatorIdle
 		if err != nil {
-			e.log.Warn("escalator: storage failed; will retry", "err", err, "in", backoff)
-			wait, backoff = backoff, min(backoff*2, time.Minute)
+			wait = backoff.Next()
+			e.log.Warn("escalator: storage failed; will retry", "err", err, "in", wait)
 		} else {
-			backoff = time.Second
+			backoff.Reset()
 			if !next.IsZero() {
 				wait = min(max(next.Sub(e.clock.Now()), 0), escalatorIdle)
 			}
@@ -116,8 +112,8 @@ func (e *Escalator) Run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			return
-		case <-e.wake:
+			return nil
+		case <-e.wake.C():
 		case <-e.clock.After(wait):
 		}
 	}

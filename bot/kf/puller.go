@@ -88,14 +88,14 @@ type Puller struct {
 	wg   sync.WaitGroup
 
 	mu      sync.Mutex
-	workers map[string]chan struct{} // one kick channel per account
+	workers map[string]*clienteling.Waker // one kick per account
 	closed  bool
 }
 
 // New returns a Puller over store that pulls through api. With a nil api
 // (no 微信客服 secret configured) notices are still recorded, so that they
 // are pulled once the secret is set and Salon restarted; nothing is pulled.
-// Call Start, then Close.
+// Call Run; Notify may be called before.
 func New(store Store, api API, opts Options) *Puller {
 	if opts.Wake == nil {
 		opts.Wake = func() {}
@@ -110,14 +110,21 @@ func New(store Store, api API, opts Options) *Puller {
 		opts.MaxBackoff = max(DefaultMaxBackoff, opts.MinBackoff)
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &Puller{store: store, api: api, opts: opts, life: life, stop: stop, workers: map[string]chan struct{}{}}
+	return &Puller{store: store, api: api, opts: opts, life: life, stop: stop, workers: map[string]*clienteling.Waker{}}
 }
 
-// Start wakes a pull for every account whose notice a previous run left
-// unserved. It returns once they are started, not finished.
-func (p *Puller) Start(ctx context.Context) error {
+// Run wakes a pull for every account whose notice a previous run left
+// unserved, then lets pulls run until ctx ends; it stops them, waits for
+// them and returns nil. A pull stopped midway keeps its notice and cursor
+// in the store, for the next run. It returns an error only if the store
+// cannot say which pulls were left.
+func (p *Puller) Run(ctx context.Context) error {
+	defer p.close()
 	ids, err := p.store.PendingKf(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	if p.api == nil && len(ids) > 0 {
@@ -126,12 +133,13 @@ func (p *Puller) Start(ctx context.Context) error {
 	for _, id := range ids {
 		p.Wake(id)
 	}
+	<-ctx.Done()
 	return nil
 }
 
 // Notify records durably that openKfID has messages to pull with token,
 // then wakes its pull. When it returns nil the callback may be
-// acknowledged: a crash from then on loses nothing, since Start resumes
+// acknowledged: a crash from then on loses nothing, since Run resumes
 // the pull.
 func (p *Puller) Notify(ctx context.Context, openKfID, token string) error {
 	if err := p.store.MarkKfPending(ctx, openKfID, token); err != nil {
@@ -156,20 +164,16 @@ func (p *Puller) Wake(openKfID string) {
 	if !ok {
 		// Capacity 1: kicks while a pull runs fold into one more pass,
 		// which reads the newest token from the store.
-		kick = make(chan struct{}, 1)
+		kick = clienteling.NewWaker()
 		p.workers[openKfID] = kick
 		p.wg.Add(1)
 		go p.work(openKfID, kick)
 	}
-	select {
-	case kick <- struct{}{}:
-	default:
-	}
+	kick.Wake()
 }
 
-// Close stops every pull and waits for them. A pull stopped midway keeps
-// its notice and cursor in the store, for the next Start.
-func (p *Puller) Close() {
+// close stops every pull and waits for them.
+func (p *Puller) close() {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
@@ -179,31 +183,27 @@ func (p *Puller) Close() {
 
 // work is the one goroutine that pulls openKfID, so that two pulls never
 // race over one cursor.
-func (p *Puller) work(openKfID string, kick <-chan struct{}) {
+func (p *Puller) work(openKfID string, kick *clienteling.Waker) {
 	defer p.wg.Done()
 	ctx := p.life
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-kick:
+		case <-kick.C():
 		}
-		wait := p.opts.MinBackoff
+		backoff := clienteling.NewBackoff(p.opts.MinBackoff, p.opts.MaxBackoff)
 		for {
 			err := p.pull(ctx, openKfID)
 			if err == nil || ctx.Err() != nil {
 				break
 			}
+			wait := backoff.Next()
 			p.opts.Log.WarnContext(ctx, "微信客服 pull failed; retrying", "open_kfid", clienteling.Mask(openKfID),
 				"retry_in", wait, "err", err)
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if !clienteling.Sleep(ctx, wait) {
 				return
-			case <-t.C:
 			}
-			wait = min(2*wait, p.opts.MaxBackoff)
 		}
 	}
 }

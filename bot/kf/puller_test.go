@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,14 +41,29 @@ func newAPI(t *testing.T) (*wechattest.Server, *wxclient.AccessTokenProvider) {
 	return fake, api
 }
 
-func newPuller(t *testing.T, db kf.Store, api kf.API) *kf.Puller {
+// runningPuller is a puller whose Run goes on until Stop.
+type runningPuller struct {
+	*kf.Puller
+	Stop func()
+}
+
+func newPuller(t *testing.T, db kf.Store, api kf.API) *runningPuller {
 	t.Helper()
 	p := kf.New(db, api, kf.Options{Announce: clienteling.AnnounceReceived, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
-	if err := p.Start(ctx); err != nil {
-		t.Fatal(err)
+	runCtx, cancel := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- p.Run(runCtx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-ran; err != nil {
+				t.Errorf("puller stopped with %v, want nil", err)
+			}
+		})
 	}
-	t.Cleanup(p.Close)
-	return p
+	t.Cleanup(stop)
+	return &runningPuller{Puller: p, Stop: stop}
 }
 
 // checkFor polls cond until it holds or timeout passes.
@@ -155,7 +171,7 @@ func TestPullThreePagesOnceAndResume(t *testing.T) {
 	}
 
 	// Restart: the cursor survives; only the new message is pulled.
-	p.Close()
+	p.Stop()
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

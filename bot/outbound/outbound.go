@@ -109,7 +109,7 @@ type Sender struct {
 	apis     APIs
 	opts     Options
 	limiters map[string]*rate.Limiter
-	wake     chan struct{}
+	wake     *clienteling.Waker
 	metrics  metrics
 }
 
@@ -133,7 +133,7 @@ func New(s Store, apis APIs, opts Options) *Sender {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	snd := &Sender{store: s, apis: apis, opts: opts, wake: make(chan struct{}, 1),
+	snd := &Sender{store: s, apis: apis, opts: opts, wake: clienteling.NewWaker(),
 		limiters: map[string]*rate.Limiter{}, metrics: newMetrics(opts.Registerer)}
 	for path, l := range DefaultLimits() {
 		if o, ok := opts.Limits[path]; ok {
@@ -148,12 +148,7 @@ func New(s Store, apis APIs, opts Options) *Sender {
 func (s *Sender) Options() Options { return s.opts }
 
 // Wake says a message was queued. It never blocks.
-func (s *Sender) Wake() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *Sender) Wake() { s.wake.Wake() }
 
 // Reconcile settles what a previous run left half done; call it once,
 // before Run. See clienteling.ReasonInterrupted for why those messages are
@@ -171,8 +166,9 @@ func (s *Sender) Reconcile(ctx context.Context) error {
 const pollInterval = 30 * time.Second
 
 // Run delivers queued messages until ctx ends, then waits for the sends
-// under way to stop.
-func (s *Sender) Run(ctx context.Context) {
+// under way to stop and returns nil. A failing store is retried, never
+// fatal.
+func (s *Sender) Run(ctx context.Context) error {
 	// Store calls outlive a cancelled run: the group committer would finish
 	// a commit after the caller gave up on it, and the database must not be
 	// closed under it.
@@ -184,16 +180,16 @@ func (s *Sender) Run(ctx context.Context) {
 			<-finished
 		}
 	}()
-	backoff := time.Second
+	backoff := clienteling.NewBackoff(time.Second, time.Minute)
 	for {
 		wait := pollInterval
 		if free := s.opts.Concurrency - inFlight; free > 0 && ctx.Err() == nil {
 			tasks, err := s.store.ClaimOutboundBatch(store, free)
 			if err != nil {
-				s.opts.Log.Warn("outbound: storage failed; will retry", "err", err, "in", backoff)
-				wait, backoff = backoff, min(backoff*2, time.Minute)
+				wait = backoff.Next()
+				s.opts.Log.Warn("outbound: storage failed; will retry", "err", err, "in", wait)
 			} else {
-				backoff = time.Second
+				backoff.Reset()
 			}
 			for _, t := range tasks {
 				inFlight++
@@ -209,11 +205,11 @@ func (s *Sender) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return
+			return nil
 		case <-finished:
 			// A slot is free, and that client's next message may be ready.
 			inFlight--
-		case <-s.wake:
+		case <-s.wake.C():
 		case <-timer.C:
 		}
 		timer.Stop()

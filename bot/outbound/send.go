@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math/rand/v2"
 	"strings"
-	"time"
 
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
@@ -231,7 +229,9 @@ func (s *Sender) send(ctx context.Context, t *clienteling.OutboundTask) (string,
 		return "", 0, err
 	}
 	limiter := s.limiters[path]
-	wait := s.opts.Backoff
+	// Jitter keeps many senders from hammering WeChat in step after an
+	// outage.
+	backoff := clienteling.NewBackoff(s.opts.Backoff, s.opts.MaxBackoff)
 	for attempt := 1; ; attempt++ {
 		// A burst waits here for its turn rather than reaching WeChat
 		// above the ceiling, where it would be refused.
@@ -253,16 +253,8 @@ func (s *Sender) send(ctx context.Context, t *clienteling.OutboundTask) (string,
 			return "", attempt, err
 		}
 		s.metrics.attempts.WithLabelValues(path, "retry").Inc()
-		// Jitter keeps many senders from hammering WeChat in step after an
-		// outage.
-		d := wait/2 + rand.N(wait/2+1)
-		wait = min(wait*2, s.opts.MaxBackoff)
-		timer := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !clienteling.Sleep(ctx, backoff.Next()) {
 			return "", attempt, ctx.Err()
-		case <-timer.C:
 		}
 	}
 }

@@ -32,7 +32,7 @@ type Enricher struct {
 	store Store
 	oa    Fetcher // nil without an Official Account
 	log   *slog.Logger
-	wake  chan struct{}
+	wake  *clienteling.Waker
 	// MaxBackoff caps the wait while WeChat's API is failing.
 	MaxBackoff time.Duration
 }
@@ -40,16 +40,11 @@ type Enricher struct {
 // New returns an enricher; oa may be nil, in which case profiles are
 // cleared without a fetch.
 func New(s Store, oa Fetcher, log *slog.Logger) *Enricher {
-	return &Enricher{store: s, oa: oa, log: log, wake: make(chan struct{}, 1), MaxBackoff: time.Minute}
+	return &Enricher{store: s, oa: oa, log: log, wake: clienteling.NewWaker(), MaxBackoff: time.Minute}
 }
 
 // Wake says new clients arrived. It never blocks.
-func (e *Enricher) Wake() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
-}
+func (e *Enricher) Wake() { e.wake.Wake() }
 
 // userInfo is the part of /cgi-bin/user/info we use.
 type userInfo struct {
@@ -58,27 +53,31 @@ type userInfo struct {
 	UnionID   string `json:"unionid"`
 }
 
-// Run works until ctx ends.
-func (e *Enricher) Run(ctx context.Context) {
-	backoff := time.Second
+// Run works until ctx ends, then returns nil. WeChat's failures are
+// retried, never fatal.
+func (e *Enricher) Run(ctx context.Context) error {
+	backoff := clienteling.NewBackoff(time.Second, e.MaxBackoff)
 	for {
 		err := e.round(ctx)
 		if ctx.Err() != nil {
-			return
+			return nil
 		}
 		wait := 30 * time.Second // a safety net for a lost wake
 		if err != nil {
-			e.log.Warn("profile fetch: will retry", "err", err, "in", backoff)
-			wait, backoff = backoff, min(backoff*2, e.MaxBackoff)
+			wait = backoff.Next()
+			e.log.Warn("profile fetch: will retry", "err", err, "in", wait)
 		} else {
-			backoff = time.Second
+			backoff.Reset()
 		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			return
-		case <-e.wake:
-		case <-time.After(wait):
+			timer.Stop()
+			return nil
+		case <-e.wake.C():
+		case <-timer.C:
 		}
+		timer.Stop()
 	}
 }
 
@@ -94,7 +93,10 @@ func (e *Enricher) round(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := e.store.ApplyProfile(ctx, t.Customer, p); err != nil {
+		// Not cancelled with the run: the store's group committer would
+		// finish the commit after the caller gave up on it, racing with
+		// the caller and with the database's close.
+		if _, err := e.store.ApplyProfile(context.WithoutCancel(ctx), t.Customer, p); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/salonhq/salon/bot/wxclient"
+	"github.com/salonhq/salon/clienteling"
 )
 
 // Poster calls WeCom's API with an access token: a
@@ -98,25 +99,23 @@ func Errcode(err error) int {
 	return 0
 }
 
-// backoff doubles from its start up to its cap.
-type backoff struct {
-	next, max time.Duration
-}
+// backoff is the shared jittered backoff, from 200 ms up to its cap,
+// waited on a stop channel.
+type backoff struct{ steps *clienteling.Backoff }
 
 func newBackoff(max time.Duration) *backoff {
 	if max <= 0 {
 		max = 30 * time.Second
 	}
-	return &backoff{next: 200 * time.Millisecond, max: max}
+	return &backoff{steps: clienteling.NewBackoff(200*time.Millisecond, max)}
 }
 
-// wait sleeps for the current step on the real clock (WeCom's outage is
+// wait sleeps for the next step on the real clock (WeCom's outage is
 // real time even when tests move the notification clock) and reports
 // false if stop closed first.
 func (b *backoff) wait(stop <-chan struct{}) bool {
-	t := time.NewTimer(b.next)
+	t := time.NewTimer(b.steps.Next())
 	defer t.Stop()
-	b.next = min(b.next*2, b.max)
 	select {
 	case <-t.C:
 		return true

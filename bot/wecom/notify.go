@@ -64,15 +64,14 @@ type Notifier struct {
 	cards   *prometheus.CounterVec
 	notices *prometheus.CounterVec
 
-	stop    chan struct{}
-	done    chan struct{}
+	cons    jetstream.Consumer
+	stop    <-chan struct{} // Run's ctx.Done()
 	in      chan jetstream.Msg
 	intake  jetstream.MessagesContext
 	members map[string]*member
 	handled *recentIDs // ids sent or given up, for redeliveries
 
-	pulled  chan struct{} // closed when pull returns
-	closing sync.Once
+	pulled chan struct{} // closed when pull returns
 
 	mu      sync.Mutex
 	unacked map[string]jetstream.Msg // by notice id: kept alive until acknowledged
@@ -93,8 +92,10 @@ type heldNotice struct {
 }
 
 // NewNotifier returns a Notifier reading js and sending through app (the
-// app secret's token provider). Start it.
-func NewNotifier(js jetstream.JetStream, app Poster, opts NotifierOptions) (*Notifier, error) {
+// app secret's token provider). It opens the durable consumer (creating
+// it on first use), so that every notification published after it returns
+// is delivered once Run runs.
+func NewNotifier(ctx context.Context, js jetstream.JetStream, app Poster, opts NotifierOptions) (*Notifier, error) {
 	agent, err := strconv.ParseInt(strings.TrimSpace(opts.AgentID), 10, 64)
 	if err != nil || agent <= 0 {
 		return nil, fmt.Errorf("wecom: agent id must be the app's number, got %q", opts.AgentID)
@@ -131,55 +132,43 @@ func NewNotifier(js jetstream.JetStream, app Poster, opts NotifierOptions) (*Not
 			return nil, err
 		}
 	}
+	n.cons, err = opts.Durable.open(ctx, js, "Salon: associates' notifications as WeCom app messages")
+	if err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
-// Start opens the durable consumer (creating it on first use) and starts
-// delivering until Close.
-func (n *Notifier) Start(ctx context.Context) error {
-	cons, err := n.opts.Durable.open(ctx, n.js, "Salon: associates' notifications as WeCom app messages")
-	if err != nil {
-		return err
-	}
-	// A small pull buffer: what it holds when Close comes is given back.
-	it, err := cons.Messages(jetstream.PullMaxMessages(64))
+// Run delivers until ctx ends, then returns nil once the card under way,
+// if any, is answered. Notifications not yet delivered are handed back to
+// JetStream at once, for the next run. Run is called once.
+func (n *Notifier) Run(ctx context.Context) error {
+	// A small pull buffer: what it holds when the run ends is given back.
+	it, err := n.cons.Messages(jetstream.PullMaxMessages(64))
 	if err != nil {
 		return fmt.Errorf("wecom: consume notifications: %w", err)
 	}
-	n.intake, n.in = it, make(chan jetstream.Msg)
-	n.stop, n.done, n.pulled = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	n.intake, n.in, n.stop, n.pulled = it, make(chan jetstream.Msg), ctx.Done(), make(chan struct{})
+	kept := make(chan struct{})
 	go func() { defer close(n.pulled); n.pull() }()
-	go n.keepAlive()
-	go func() { defer close(n.done); n.run() }()
-	return nil
-}
-
-// Close stops delivering once the card under way, if any, is answered.
-// Notifications not yet delivered are handed back to JetStream at once, for
-// the next start.
-func (n *Notifier) Close() {
-	if n.stop == nil {
-		return
-	}
-	n.closing.Do(n.close)
-}
-
-func (n *Notifier) close() {
-	close(n.stop)
-	<-n.done
+	go func() { defer close(kept); n.keepAlive() }()
+	n.run()
 	// pull gives back what the buffer still holds, then ends.
 	n.intake.Drain()
 	select {
 	case <-n.pulled:
 	case <-time.After(ackTimeout):
 		n.intake.Stop()
+		<-n.pulled
 	}
+	<-kept
 	n.mu.Lock()
 	for id, msg := range n.unacked {
 		_ = msg.Nak()
 		delete(n.unacked, id)
 	}
 	n.mu.Unlock()
+	return nil
 }
 
 // Pending returns how many of userid's notifications wait for a slot in
@@ -391,7 +380,7 @@ func (n *Notifier) send(m *member, batch []*heldNotice) bool {
 	var err error
 	for {
 		var answer sendAnswer
-		// Not cancelled by Close: a card WeCom has taken must be
+		// Not cancelled when Run ends: a card WeCom has taken must be
 		// acknowledged, or it would go again after the restart.
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		err = n.app.PostJSON(ctx, sendPath, nil, &body, &answer)

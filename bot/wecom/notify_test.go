@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,9 +24,9 @@ const (
 
 // notifierFor starts a Notifier on bus against fake, with the clock the
 // per-member limit is paced by, and stops it at cleanup.
-func notifierFor(t *testing.T, bus *natsbus.Bus, fake *wechattest.Server, clock clienteling.Timer) *wecom.Notifier {
+func notifierFor(t *testing.T, bus *natsbus.Bus, fake *wechattest.Server, clock clienteling.Timer) *runningNotifier {
 	t.Helper()
-	n, err := wecom.NewNotifier(bus.JS, provider(t, fake, "app", wechattest.DefaultAppSecret), wecom.NotifierOptions{
+	n, err := wecom.NewNotifier(t.Context(), bus.JS, provider(t, fake, "app", wechattest.DefaultAppSecret), wecom.NotifierOptions{
 		Durable: wecom.Durable{Stream: natsbus.NotifyStream, Name: notifyDurable, Subject: natsbus.SubjectAssociateNotify,
 			AckWait: 2 * time.Second},
 		AgentID: fake.Options().AgentID, Console: func() string { return console }, Clock: clock,
@@ -34,11 +35,26 @@ func notifierFor(t *testing.T, bus *natsbus.Bus, fake *wechattest.Server, clock 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Start(context.Background()); err != nil {
-		t.Fatal(err)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- n.Run(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-ran; err != nil {
+				t.Errorf("notifier stopped with %v, want nil", err)
+			}
+		})
 	}
-	t.Cleanup(n.Close)
-	return n
+	t.Cleanup(stop)
+	return &runningNotifier{Notifier: n, Stop: stop}
+}
+
+// runningNotifier is a notifier whose Run goes on until Stop.
+type runningNotifier struct {
+	*wecom.Notifier
+	Stop func()
 }
 
 // noticeID returns the notice id a card links to ("" for a digest).
@@ -183,7 +199,7 @@ func TestNotifierRestartLosesAndRepeatsNothing(t *testing.T) {
 	if _, err := fake.WaitCalls(waitCtx(t), sendPath, 3); err != nil {
 		t.Fatal(err)
 	}
-	first.Close()
+	first.Stop()
 	stoppedAt := len(fake.AppMessages("amy"))
 	for i := total / 2; i < total; i++ {
 		want = append(want, received(t, bus, i))

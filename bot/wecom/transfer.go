@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -71,9 +70,8 @@ type TransferMirror struct {
 	log     *slog.Logger
 	results *prometheus.CounterVec
 
-	stop    chan struct{}
-	done    chan struct{}
-	closing sync.Once
+	cons jetstream.Consumer
+	stop <-chan struct{} // Run's ctx.Done()
 	// handled holds the events answered for, so that a redelivery whose
 	// acknowledgement was lost does not ask WeCom twice: a client can be
 	// transferred only so often.
@@ -81,8 +79,10 @@ type TransferMirror struct {
 }
 
 // NewTransferMirror returns a mirror reading js, looking clients up in dir
-// and calling WeCom through contact. Start it.
-func NewTransferMirror(js jetstream.JetStream, contact Poster, dir Directory, opts TransferOptions) (*TransferMirror, error) {
+// and calling WeCom through contact. It opens the durable consumer
+// (creating it on first use), so that every transfer published after it
+// returns is mirrored once Run runs.
+func NewTransferMirror(ctx context.Context, js jetstream.JetStream, contact Poster, dir Directory, opts TransferOptions) (*TransferMirror, error) {
 	if opts.Batch <= 0 {
 		opts.Batch = 500
 	}
@@ -99,31 +99,21 @@ func NewTransferMirror(js jetstream.JetStream, contact Poster, dir Directory, op
 			return nil, err
 		}
 	}
+	var err error
+	t.cons, err = opts.Durable.open(ctx, js, "Salon: transfers mirrored to WeCom transfer_customer")
+	if err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
-// Start opens the durable consumer (creating it on first use) and starts
-// mirroring until Close.
-func (t *TransferMirror) Start(ctx context.Context) error {
-	cons, err := t.opts.Durable.open(ctx, t.js, "Salon: transfers mirrored to WeCom transfer_customer")
-	if err != nil {
-		return err
-	}
-	t.stop, t.done = make(chan struct{}), make(chan struct{})
-	go func() { defer close(t.done); t.run(cons) }()
+// Run mirrors until ctx ends, then returns nil after the call under way;
+// what is not answered for is handed back to JetStream for the next run.
+// Run is called once.
+func (t *TransferMirror) Run(ctx context.Context) error {
+	t.stop = ctx.Done()
+	t.run(t.cons)
 	return nil
-}
-
-// Close stops after the call under way; what is not answered for is
-// handed back to JetStream for the next start.
-func (t *TransferMirror) Close() {
-	if t.stop == nil {
-		return
-	}
-	t.closing.Do(func() {
-		close(t.stop)
-		<-t.done
-	})
 }
 
 func (t *TransferMirror) stopped() bool {

@@ -106,7 +106,16 @@ type AccessTokenProvider struct {
 	logger  *slog.Logger
 	now     func() time.Time
 
+	// fetches counts the fetches under way, each in its own goroutine,
+	// so that Run can wait for them: a fetch writes to the store.
+	fetches sync.WaitGroup
+	// life ends when Run does; fetches run under it rather than under a
+	// caller's context.
+	life context.Context
+	end  context.CancelFunc
+
 	mu        sync.Mutex
+	stopped   bool // Run has ended: no fetch starts any more
 	token     string
 	refreshAt time.Time
 	expiresAt time.Time
@@ -148,6 +157,7 @@ func NewAccessTokenProvider(client *Client, cred Credential, opts ProviderOption
 	if p.logger == nil {
 		p.logger = slog.New(slog.DiscardHandler)
 	}
+	p.life, p.end = context.WithCancel(context.Background())
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -181,11 +191,23 @@ func (p *AccessTokenProvider) Token(ctx context.Context) (string, error) {
 			}
 			return "", err
 		}
+		if p.stopped {
+			token := p.token
+			p.mu.Unlock()
+			if valid {
+				return token, nil
+			}
+			return "", errStopped
+		}
 		f = &flight{done: make(chan struct{})}
 		p.flight = f
 		// Detached from ctx: one caller giving up must not fail the fetch
-		// the others wait for. The client's timeout still bounds it.
-		go p.refresh(context.WithoutCancel(ctx), f)
+		// the others wait for. The client's timeout and Run's end bound it.
+		p.fetches.Add(1)
+		go func() {
+			defer p.fetches.Done()
+			p.refresh(p.life, f)
+		}()
 	}
 	token := p.token
 	p.mu.Unlock()
@@ -198,6 +220,23 @@ func (p *AccessTokenProvider) Token(ctx context.Context) (string, error) {
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
+}
+
+// errStopped answers for a token once the provider's Run has ended.
+var errStopped = errors.New("wxclient: access token provider stopped")
+
+// Run lets the provider fetch tokens until ctx ends; then it stops the
+// fetch under way, waits for it and returns nil. Tokens may be asked for
+// before Run; after it, only a token still valid is handed out. Stop
+// everything that asks for tokens first.
+func (p *AccessTokenProvider) Run(ctx context.Context) error {
+	<-ctx.Done()
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	p.end()
+	p.fetches.Wait()
+	return nil
 }
 
 // Invalidate drops token if it is still the current one, so that the next

@@ -337,3 +337,39 @@ func TestProviderRetriesOnExpiredToken(t *testing.T) {
 		})
 	}
 }
+
+// TestProviderRunStopsFetch: when Run's context ends, the fetch under way
+// (a goroutine of the provider's own) is stopped and waited for, and no
+// fetch starts after.
+func TestProviderRunStopsFetch(t *testing.T) {
+	f := newFake(t)
+	hung := make(chan struct{})
+	f.handle("/oa/cgi-bin/stable_token", func(w http.ResponseWriter, r *http.Request) {
+		close(hung)
+		<-r.Context().Done() // WeChat hangs until the caller gives up
+	})
+	p := newTestProvider(t, f.client(t), oaCred, ProviderOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- p.Run(ctx) }()
+
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := p.Token(context.Background())
+		waiting <- err
+	}()
+	<-hung
+	cancel()
+	if err := <-ran; err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	if err := <-waiting; err == nil {
+		t.Error("a token came from a fetch Run's end stopped")
+	}
+	if _, err := p.Token(context.Background()); err == nil {
+		t.Error("a token came after Run ended, with none valid")
+	}
+	if got := f.count("/oa/cgi-bin/stable_token"); got != 1 {
+		t.Errorf("fetches = %d, want 1", got)
+	}
+}

@@ -18,7 +18,7 @@ type Relay struct {
 	outbox clienteling.OutboxStore
 	js     jetstream.JetStream
 	log    *slog.Logger
-	wake   chan struct{}
+	wake   *clienteling.Waker
 	// Batch is how many events go out per round.
 	Batch int
 	// MaxBackoff caps the wait between retries while NATS is unreachable.
@@ -27,47 +27,45 @@ type Relay struct {
 
 // NewRelay returns a relay from outbox to js.
 func NewRelay(outbox clienteling.OutboxStore, js jetstream.JetStream, log *slog.Logger) *Relay {
-	return &Relay{outbox: outbox, js: js, log: log, wake: make(chan struct{}, 1), Batch: 256, MaxBackoff: 2 * time.Second}
+	return &Relay{outbox: outbox, js: js, log: log, wake: clienteling.NewWaker(), Batch: 256, MaxBackoff: 2 * time.Second}
 }
 
 // Wake tells the relay that events were committed. It never blocks: the
 // relay is woken on commit instead of polling, which keeps notification
 // latency to a publish round trip.
-func (r *Relay) Wake() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-}
+func (r *Relay) Wake() { r.wake.Wake() }
 
-// Run relays until ctx ends. Events already committed when Run starts (left
-// by a crash or an outage) go first.
-func (r *Relay) Run(ctx context.Context) {
-	backoff := 50 * time.Millisecond
+// Run relays until ctx ends, then returns nil. Events already committed
+// when Run starts (left by a crash or an outage) go first.
+func (r *Relay) Run(ctx context.Context) error {
+	backoff := clienteling.NewBackoff(50*time.Millisecond, r.MaxBackoff)
 	for {
 		n, err := r.round(ctx)
 		switch {
 		case ctx.Err() != nil:
-			return
+			return nil
 		case err != nil:
-			r.log.Warn("outbox relay: will retry", "err", err, "in", backoff)
-			if !sleep(ctx, backoff) {
-				return
+			wait := backoff.Next()
+			r.log.Warn("outbox relay: will retry", "err", err, "in", wait)
+			if !clienteling.Sleep(ctx, wait) {
+				return nil
 			}
-			backoff = min(backoff*2, r.MaxBackoff)
 			continue
 		case n == r.Batch:
 			continue // more waiting
 		}
-		backoff = 50 * time.Millisecond
+		backoff.Reset()
+		timer := time.NewTimer(5 * time.Second)
 		select {
 		case <-ctx.Done():
-			return
-		case <-r.wake:
-		case <-time.After(5 * time.Second):
+			timer.Stop()
+			return nil
+		case <-r.wake.C():
+		case <-timer.C:
 			// A safety net: a wake lost between round and select costs
 			// at most this much delay, never a lost event.
 		}
+		timer.Stop()
 	}
 }
 
@@ -109,20 +107,11 @@ func (r *Relay) ackDone(ctx context.Context, pending []clienteling.OutboxEntry, 
 		}
 	}
 	if len(done) > 0 {
-		if err := r.outbox.AckEvents(ctx, done); err != nil {
+		// Not cancelled with the run, so that Run returns only after the
+		// commit: the database may close right after.
+		if err := r.outbox.AckEvents(context.WithoutCancel(ctx), done); err != nil {
 			return err
 		}
 	}
 	return failure
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

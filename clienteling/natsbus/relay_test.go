@@ -81,7 +81,14 @@ func TestRelaySurvivesNATSOutage(t *testing.T) {
 	defer bus.Close()
 	relay := natsbus.NewRelay(db, bus.JS, discard)
 	relay.MaxBackoff = 100 * time.Millisecond
-	go relay.Run(ctx)
+	relayed := make(chan error, 1)
+	go func() { relayed <- relay.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-relayed; err != nil {
+			t.Errorf("relay stopped with %v, want nil", err)
+		}
+	}()
 
 	send := func(from, to int) {
 		for i := from; i < to; i++ {

@@ -15,10 +15,12 @@ func (c *Config) kfConfigured() bool {
 	return c.WeComCorpID != "" && c.WeComKFToken != "" && c.WeComKFAESKey != ""
 }
 
-// startKf creates the 微信客服 puller, if the callback is configured, and
-// resumes the pulls a previous run left unfinished. Without the kf secret
-// notices are only recorded: they are pulled after a restart with it.
-func (m *Main) startKf(ctx context.Context, client *wxclient.Client) error {
+// startKf runs the 微信客服 puller, if the callback is configured, until
+// Close; it first resumes the pulls a previous run left unfinished, and a
+// pull stopped midway keeps its notice and cursor in the database for the
+// next start. Without the kf secret notices are only recorded: they are
+// pulled after a restart with it.
+func (m *Main) startKf(client *wxclient.Client) error {
 	if !m.Config.kfConfigured() {
 		return nil
 	}
@@ -34,16 +36,8 @@ func (m *Main) startKf(ctx context.Context, client *wxclient.Client) error {
 	}
 	m.kfPuller = kf.New(m.DB, api, kf.Options{Announce: clienteling.AnnounceReceived, Wake: m.afterReceive, Log: m.Log,
 		Welcome: m.welcomeKf})
-	return m.kfPuller.Start(ctx)
-}
-
-// stopKf stops the pulls under way; their notices and cursors stay in the
-// database for the next start.
-func (m *Main) stopKf() {
-	if m.kfPuller != nil {
-		m.kfPuller.Close()
-		m.kfPuller = nil
-	}
+	m.workers.start("微信客服 puller", m.kfPuller)
+	return nil
 }
 
 // welcomeKf queues the bot's welcome, in the client's language, for a

@@ -10,8 +10,8 @@ import (
 
 // startOutbound settles the sends a previous run left unfinished, then runs
 // the sender that delivers messages to clients through the Official
-// Account (the sandbox's fake one in sandbox mode) and 微信客服, until ctx
-// ends. Each message queued wakes it. Transfers queue their courtesy
+// Account (the sandbox's fake one in sandbox mode) and 微信客服, until
+// Close. Each message queued wakes it. Transfers queue their courtesy
 // messages to clients on the same queue, worded from the catalog.
 func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error {
 	if err := m.openOA(client); err != nil {
@@ -36,7 +36,6 @@ func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error
 	}
 	m.Service.SetReplyNotifier(sender.Wake)
 	m.Service.SetTransferNotice(func(lang, name string) string { return locales.T(lang, "transferred", name) })
-	m.background.Add(1)
-	go func() { defer m.background.Done(); sender.Run(ctx) }()
+	m.workers.start("outbound sender", sender)
 	return nil
 }

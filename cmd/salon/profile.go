@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/salonhq/salon/bot/profile"
@@ -12,8 +11,8 @@ import (
 
 // startProfiles runs the enricher that fetches new clients' language and
 // unionid from the Official Account (the sandbox's fake one in sandbox
-// mode), until ctx ends.
-func (m *Main) startProfiles(ctx context.Context, client *wxclient.Client) error {
+// mode), until Close.
+func (m *Main) startProfiles(client *wxclient.Client) error {
 	if err := m.openOA(client); err != nil {
 		return err
 	}
@@ -22,8 +21,7 @@ func (m *Main) startProfiles(ctx context.Context, client *wxclient.Client) error
 		oa = m.oa
 	}
 	m.profiles = profile.New(m.DB, oa, m.Log)
-	m.background.Add(1)
-	go func() { defer m.background.Done(); m.profiles.Run(ctx) }()
+	m.workers.start("profile enricher", m.profiles)
 	return nil
 }
 
@@ -63,13 +61,19 @@ func (m *Main) openOA(client *wxclient.Client) error {
 // and which secret: app, contact, 微信客服), so that a restart reuses a
 // valid token instead of spending WeChat's daily fetch quota. The
 // sandbox's fake WeChat forgets its tokens when it stops, so there they
-// stay in memory.
+// stay in memory. The provider runs as a worker from here, before the
+// parts that use it, so that it stops after them.
 func (m *Main) tokenProvider(client *wxclient.Client, cred wxclient.Credential) (*wxclient.AccessTokenProvider, error) {
 	opts := wxclient.ProviderOptions{Logger: m.Log}
 	if m.sandbox == nil {
 		opts.Store = m.DB
 	}
-	return wxclient.NewAccessTokenProvider(client, cred, opts)
+	p, err := wxclient.NewAccessTokenProvider(client, cred, opts)
+	if err != nil {
+		return nil, err
+	}
+	m.workers.start("access tokens "+cred.String(), p)
+	return p, nil
 }
 
 // kfProvider returns the one token provider of the 微信客服 secret, shared

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,21 +44,20 @@ type Main struct {
 	// right for production, and tests change its limits.
 	Outbound outbound.Options
 
-	relay     *natsbus.Relay
-	stopRelay context.CancelFunc
-	relayDone chan struct{}
-	profiles  *profile.Enricher
-	oa        *wxclient.AccessTokenProvider // nil without an Official Account
-	kfTokens  *wxclient.AccessTokenProvider // nil without 微信客服
-	// background holds goroutines that stop with the relay's context.
-	background sync.WaitGroup
-	listener   net.Listener
-	server     *http.Server
-	served     chan error
-	sandbox    *sandboxMode
-	kfPuller   *kf.Puller  // nil unless 微信客服 is configured
-	wecom      *wecomParts // nil unless WeCom is configured
-	escalator  *clienteling.Escalator
+	relay    *natsbus.Relay
+	profiles *profile.Enricher
+	oa       *wxclient.AccessTokenProvider // nil without an Official Account
+	kfTokens *wxclient.AccessTokenProvider // nil without 微信客服
+	// workers runs every background worker, token providers included,
+	// from its start to Close.
+	workers   workers
+	listener  net.Listener
+	server    *http.Server
+	served    chan error
+	sandbox   *sandboxMode
+	kfPuller  *kf.Puller  // nil unless 微信客服 is configured
+	wecom     *wecomParts // nil unless WeCom is configured
+	escalator *clienteling.Escalator
 
 	generatedAdmin string // for tests: the token printed at first start
 }
@@ -76,6 +74,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Stdout == nil {
 		m.Stdout = io.Discard
 	}
+	m.workers.log = m.Log
 	defer func() {
 		if err != nil {
 			m.Close()
@@ -116,19 +115,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.relay = natsbus.NewRelay(m.DB, m.Bus.JS, m.Log)
-	relayCtx, stopRelay := context.WithCancel(context.Background())
-	m.stopRelay, m.relayDone = stopRelay, make(chan struct{})
-	go func() { defer close(m.relayDone); m.relay.Run(relayCtx) }()
-	m.startEscalator(relayCtx)
-	if err := m.startProfiles(relayCtx, client); err != nil {
+	m.workers.start("outbox relay", m.relay)
+	m.startEscalator()
+	if err := m.startProfiles(client); err != nil {
 		return err
 	}
-	if err := m.startOutbound(relayCtx, client); err != nil {
+	if err := m.startOutbound(ctx, client); err != nil {
 		return err
 	}
 
 	// 微信客服: after the bus and relay, since pulled messages announce.
-	if err := m.startKf(ctx, client); err != nil {
+	if err := m.startKf(client); err != nil {
 		return err
 	}
 
@@ -142,6 +139,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	registerOps(mux, m.Registry, []readiness{
 		{"database", m.DB.Ping},
 		{"nats", m.Bus.Ready},
+		{"workers", m.workers.check},
 	})
 	handler := newHTTPMetrics(m.Registry).instrument(mux)
 
@@ -199,8 +197,9 @@ func (m *Main) PublicURL() string {
 	return m.URL()
 }
 
-// Close stops accepting requests, lets in-flight ones finish, drains NATS
-// and closes the database, within ShutdownTimeout.
+// Close stops accepting requests, lets in-flight ones finish, stops the
+// background workers in the reverse order of their start, drains NATS and
+// closes the database, within ShutdownTimeout.
 func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
@@ -214,13 +213,10 @@ func (m *Main) Close() error {
 		}
 		m.server = nil
 	}
-	m.stopKf() // before the database closes: pulls write to it
-	m.stopWeCom()
-	if m.stopRelay != nil {
-		m.stopRelay()
-		<-m.relayDone
-		m.background.Wait()
-		m.stopRelay = nil
+	// Before the database closes and the bus drains: workers write to one
+	// and read the other.
+	if err := m.workers.stop(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	if m.sandbox != nil {
 		m.sandbox.close()

@@ -34,9 +34,10 @@ func (c *Config) wecomAppConfigured() bool {
 // startWeCom starts what WeCom's secrets allow: with the app secret (and
 // agent id), associates' notifications as app messages; with the
 // customer-contact secret (or the app's, which may hold that permission),
-// contact ways and transfers mirrored to transfer_customer. It runs before
-// the outbox relay, so that the consumers it creates on first use see
-// everything published after.
+// contact ways and transfers mirrored to transfer_customer, each running
+// until Close; what they had not finished is delivered to them again at the
+// next start. It runs before the outbox relay, so that the consumers it
+// creates on first use see everything published after.
 func (m *Main) startWeCom(ctx context.Context, client *wxclient.Client) error {
 	c := m.Config
 	if c.WeComCorpID == "" || m.sandbox != nil {
@@ -61,16 +62,14 @@ func (m *Main) startWeCom(ctx context.Context, client *wxclient.Client) error {
 		}
 	}
 	if c.wecomAppConfigured() {
-		parts.notifier, err = wecom.NewNotifier(m.Bus.JS, app, wecom.NotifierOptions{
+		parts.notifier, err = wecom.NewNotifier(ctx, m.Bus.JS, app, wecom.NotifierOptions{
 			Durable: wecom.Durable{Stream: natsbus.NotifyStream, Name: wecomNotifyDurable, Subject: natsbus.SubjectAssociateNotify},
 			AgentID: c.WeComAgentID, Console: m.PublicURL, Clock: m.clock(), Log: m.Log, Registerer: m.Registry,
 		})
 		if err != nil {
 			return fmt.Errorf("SALON_WECOM_AGENTID: %w", err)
 		}
-		if err := parts.notifier.Start(ctx); err != nil {
-			return err
-		}
+		m.workers.start("WeCom notifier", parts.notifier)
 	} else if app != nil {
 		m.Log.Warn("SALON_WECOM_AGENTID is not set: associates get no WeCom app messages")
 	}
@@ -78,7 +77,7 @@ func (m *Main) startWeCom(ctx context.Context, client *wxclient.Client) error {
 		return nil
 	}
 	parts.contactWays = wecom.NewContactWays(contact)
-	parts.transfers, err = wecom.NewTransferMirror(m.Bus.JS, contact, m.DB, wecom.TransferOptions{
+	parts.transfers, err = wecom.NewTransferMirror(ctx, m.Bus.JS, contact, m.DB, wecom.TransferOptions{
 		Durable: wecom.Durable{Stream: natsbus.EventsStream, Name: wecomTransferDurable,
 			Subject: clienteling.EventSubject(clienteling.EventCustomerTransferred)},
 		SuccessMessage: func(lang, name string) string { return locales.T(lang, "transferred", name) },
@@ -88,22 +87,8 @@ func (m *Main) startWeCom(ctx context.Context, client *wxclient.Client) error {
 	if err != nil {
 		return err
 	}
-	return parts.transfers.Start(ctx)
-}
-
-// stopWeCom stops the WeCom consumers; what they had not finished is
-// delivered to them again at the next start.
-func (m *Main) stopWeCom() {
-	if m.wecom == nil {
-		return
-	}
-	if m.wecom.notifier != nil {
-		m.wecom.notifier.Close()
-	}
-	if m.wecom.transfers != nil {
-		m.wecom.transfers.Close()
-	}
-	m.wecom = nil
+	m.workers.start("WeCom transfer mirror", parts.transfers)
+	return nil
 }
 
 // contactWays returns the maker of associates' WeCom contact ways, or nil

@@ -1,0 +1,51 @@
+package profile_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/salonhq/salon/bot/profile"
+	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/store/storetest"
+)
+
+// TestEnricherRunStopsClean: without an Official Account the enricher
+// clears each new client's task; when its context ends Run returns nil.
+func TestEnricherRunStopsClean(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	ctx := context.Background()
+	in := &clienteling.Inbound{Identity: clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: "oVIP0001"},
+		Message: clienteling.Message{Type: "text", Text: "hello"}, DedupeKey: "oa:1"}
+	if _, err := db.Receive(ctx, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	if tasks, err := db.PendingProfiles(ctx, 10); err != nil || len(tasks) != 1 {
+		t.Fatalf("pending profiles %v, %v; want one", tasks, err)
+	}
+
+	e := profile.New(db, nil, slog.New(slog.DiscardHandler))
+	runCtx, cancel := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- e.Run(runCtx) }()
+	e.Wake()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tasks, err := db.PendingProfiles(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the enricher never cleared the task")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-ran; err != nil {
+		t.Errorf("Run = %v, want nil", err)
+	}
+}

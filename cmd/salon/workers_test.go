@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestMainShutdownLeaksNoGoroutine starts and stops the whole service many
+// times in one process, in sandbox mode, and finds every goroutine it
+// started gone: workers, token fetches, the fake WeChat, NATS, bbolt.
+func TestMainShutdownLeaksNoGoroutine(t *testing.T) {
+	const starts = 50
+	dir := t.TempDir()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	startStop := func() {
+		t.Helper()
+		var cfg Config
+		cfg.bindFlags(newFlagSet("test", "", io.Discard), func(string) string { return "" })
+		cfg.DataDir, cfg.HTTPAddr, cfg.AdminToken = dir, "127.0.0.1:0", testAdminToken
+		m := &Main{Config: cfg}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatalf("run main: %v", err)
+		}
+		resp, err := client.Get(m.URL() + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("/readyz answered %d, want 200", resp.StatusCode)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatalf("close main: %v", err)
+		}
+	}
+	// The first start seeds the sandbox and starts what a process keeps
+	// for good (the runtime's and libraries' own goroutines).
+	startStop()
+	before := settledGoroutines(t, -1)
+
+	began := time.Now()
+	for range starts {
+		startStop()
+	}
+	elapsed := time.Since(began)
+	after := settledGoroutines(t, before)
+	t.Logf("%d starts and stops in %v; goroutines after the first: %d, after the last: %d", starts, elapsed, before, after)
+	if after > before {
+		var stacks bytes.Buffer
+		_ = pprof.Lookup("goroutine").WriteTo(&stacks, 2)
+		t.Fatalf("%d goroutines after %d starts and stops, %d before; stacks:\n%s", after, starts, before, stacks.String())
+	}
+}
+
+// settledGoroutines polls runtime.NumGoroutine until it is at most want
+// (or, with want < 0, until it stops changing), so that goroutines on
+// their way out are not counted, and returns the last count.
+func settledGoroutines(t *testing.T, want int) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	last, steady := runtime.NumGoroutine(), 0
+	for time.Now().Before(deadline) {
+		runtime.Gosched()
+		time.Sleep(20 * time.Millisecond)
+		n := runtime.NumGoroutine()
+		switch {
+		case want >= 0 && n <= want:
+			return n
+		case want < 0 && n == last:
+			if steady++; steady == 10 {
+				return n
+			}
+		default:
+			steady = 0
+		}
+		last = n
+	}
+	return last
+}
+
+// recordingWorker records its start and stop in a shared log, and fails
+// on its own if told to.
+type recordingWorker struct {
+	name string
+	log  *orderLog
+	fail error
+}
+
+type orderLog struct {
+	mu    sync.Mutex
+	steps []string
+}
+
+func (l *orderLog) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.steps = append(l.steps, s)
+}
+
+func (l *orderLog) get() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.steps)
+}
+
+func (w *recordingWorker) Run(ctx context.Context) error {
+	w.log.add("start " + w.name)
+	if w.fail != nil {
+		return w.fail
+	}
+	<-ctx.Done()
+	w.log.add("stop " + w.name)
+	return nil
+}
+
+func TestWorkersShutdownInReverseOrder(t *testing.T) {
+	order := &orderLog{}
+	s := &workers{log: slog.New(slog.DiscardHandler)}
+	for _, name := range []string{"tokens", "relay", "sender"} {
+		s.start(name, &recordingWorker{name: name, log: order})
+		// Wait for each to run, so that the start order is known.
+		for !slices.Contains(order.get(), "start "+name) {
+			runtime.Gosched()
+		}
+	}
+	if err := s.check(t.Context()); err != nil {
+		t.Fatalf("check with every worker running: %v", err)
+	}
+	if err := s.stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := order.get()
+	want := []string{"start tokens", "start relay", "start sender", "stop sender", "stop relay", "stop tokens"}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps %q, want %q", got, want)
+	}
+}
+
+func TestWorkersFailedWorkerFailsReadiness(t *testing.T) {
+	var logged bytes.Buffer
+	s := &workers{log: slog.New(slog.NewTextHandler(&logged, nil))}
+	s.start("steady", &recordingWorker{name: "steady", log: &orderLog{}})
+	s.start("broken", &recordingWorker{name: "broken", log: &orderLog{}, fail: errors.New("store gone")})
+	deadline := time.Now().Add(10 * time.Second)
+	for s.check(t.Context()) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("readiness never reported the failed worker")
+		}
+		runtime.Gosched()
+	}
+	err := s.check(t.Context())
+	if !strings.Contains(err.Error(), "broken: store gone") || strings.Contains(err.Error(), "steady") {
+		t.Errorf("check = %v, want it to name only the broken worker and why", err)
+	}
+	if !strings.Contains(logged.String(), "worker failed") || !strings.Contains(logged.String(), "worker=broken") {
+		t.Errorf("log %q does not name the failed worker", logged.String())
+	}
+	if err := s.stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
