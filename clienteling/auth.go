@@ -9,7 +9,7 @@ import (
 const (
 	RoleAssociate = "associate" // their own clients
 	RoleManager   = "manager"   // their boutique's clients
-	RoleCRM       = "crm"       // every boutique's clients, contact details masked
+	RoleCRM       = "crm"       // every boutique's clients, personal data masked and redacted
 	RoleAdmin     = "admin"     // everything
 )
 

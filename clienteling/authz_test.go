@@ -2,12 +2,14 @@ package clienteling_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
 	"github.com/salonhq/salon/store/storetest"
 )
@@ -166,7 +168,7 @@ func TestServiceAuthorisation(t *testing.T) {
 		{"FindCustomerByIdentity", func(ctx context.Context, f *authzFixture, x target) error {
 			_, err := f.svc.FindCustomerByIdentity(ctx, x.client.Identities[0])
 			return err
-		}, [4]string{ok, ok, ok, ok}, true},
+		}, [4]string{ok, ok, forbidden, ok}, true},
 		{"Messages", func(ctx context.Context, f *authzFixture, x target) error {
 			_, _, err := f.svc.Messages(ctx, x.client.ID, clienteling.MessagePage{})
 			return err
@@ -174,7 +176,7 @@ func TestServiceAuthorisation(t *testing.T) {
 		{"SearchMessages", func(ctx context.Context, f *authzFixture, x target) error {
 			_, _, err := f.svc.SearchMessages(ctx, x.client.ID, "hello", clienteling.MessagePage{})
 			return err
-		}, [4]string{ok, ok, ok, ok}, true},
+		}, [4]string{ok, ok, forbidden, ok}, true},
 		{"Notes", func(ctx context.Context, f *authzFixture, x target) error {
 			_, err := f.svc.Notes(ctx, x.client.ID)
 			return err
@@ -280,11 +282,15 @@ func TestServiceShowsEachRoleItsBook(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			byIdentity, err := f.svc.FindCustomerByIdentity(ctx, f.own.Identities[0])
-			if err != nil {
-				t.Fatal(err)
+			seen := append(cs, byID)
+			if tc.p.Role != clienteling.RoleCRM { // who may not look clients up
+				byIdentity, err := f.svc.FindCustomerByIdentity(ctx, f.own.Identities[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen = append(seen, byIdentity)
 			}
-			for _, c := range append(cs, byID, byIdentity) {
+			for _, c := range seen {
 				masked := c.Phone != "" && !strings.HasPrefix(c.Phone, "+86138") && c.Name != "" &&
 					!strings.HasPrefix(c.Identities[0].ExternalID, "oOwn") && !strings.HasPrefix(c.Identities[0].ExternalID, "oSophies") &&
 					!strings.HasPrefix(c.Identities[0].ExternalID, "oBens")
@@ -377,4 +383,85 @@ func TestManagerSeesNoOtherBoutiqueStaff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCRMReceivesNoPersonalData: whatever the CRM team may read through
+// the Service, the answer holds none of a client's personal details,
+// though they were typed into the profile, the client's messages and an
+// associate's note; the client's advisor reads every one of them. The
+// reads are those TestServiceAuthorisation lets the CRM role make.
+func TestCRMReceivesNoPersonalData(t *testing.T) {
+	m := clientelingtest.NewMaison(t)
+	personal := clientelingtest.SeedPersonalData(t, m.DB, m.Own)
+	reads := []struct {
+		name string
+		read func(ctx context.Context) (any, error)
+	}{
+		{"Boutiques", func(ctx context.Context) (any, error) { return m.Service.Boutiques(ctx) }},
+		{"Associates", func(ctx context.Context) (any, error) {
+			return m.Service.Associates(ctx, clienteling.AssociateFilter{})
+		}},
+		{"FindProducts", func(ctx context.Context) (any, error) {
+			return m.Service.FindProducts(ctx, clienteling.ProductFilter{})
+		}},
+		{"FindCustomers", func(ctx context.Context) (any, error) {
+			return m.Service.FindCustomers(ctx, clienteling.CustomerFilter{})
+		}},
+		{"FindCustomerByID", func(ctx context.Context) (any, error) { return m.Service.FindCustomerByID(ctx, m.Own.ID) }},
+		{"Messages", func(ctx context.Context) (any, error) {
+			ms, _, err := m.Service.Messages(ctx, m.Own.ID, clienteling.MessagePage{})
+			return ms, err
+		}},
+		{"Notes", func(ctx context.Context) (any, error) { return m.Service.Notes(ctx, m.Own.ID) }},
+		{"Conversation", func(ctx context.Context) (any, error) { return m.Service.Conversation(ctx, m.Own.ID) }},
+		{"Conversations", func(ctx context.Context) (any, error) {
+			return m.Service.Conversations(ctx, clienteling.ConversationFilter{State: clienteling.ConversationWaiting})
+		}},
+	}
+	body := func(ctx context.Context, name string, read func(context.Context) (any, error)) string {
+		t.Helper()
+		v, err := read(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	crm := clienteling.WithPrincipal(t.Context(), clientelingtest.AsCRM)
+	for _, r := range reads {
+		t.Run(r.name, func(t *testing.T) {
+			got := body(crm, r.name, r.read)
+			for _, s := range personal {
+				if strings.Contains(got, s) {
+					t.Errorf("the crm role receives %q: %s", s, got)
+				}
+			}
+		})
+	}
+	t.Run("WhatIsNotPersonalStays", func(t *testing.T) {
+		ms := body(crm, "Messages", reads[5].read)
+		for _, s := range []string{"hello, is the bag in?", "我的手机", "的名片", clienteling.RedactedPhone, clienteling.RedactedAddress} {
+			if !strings.Contains(ms, s) {
+				t.Errorf("the crm role's history lost %q: %s", s, ms)
+			}
+		}
+		if c := body(crm, "FindCustomerByID", reads[4].read); !strings.Contains(c, `"date":"01-01"`) {
+			t.Errorf("the crm role's profile lost the birthday's month and day: %s", c)
+		}
+	})
+	t.Run("TheAdvisorReadsAll", func(t *testing.T) {
+		amy := clienteling.WithPrincipal(t.Context(), clientelingtest.AsAssociate)
+		var all string
+		for _, r := range reads {
+			all += body(amy, r.name, r.read)
+		}
+		for _, s := range personal {
+			if !strings.Contains(all, s) {
+				t.Errorf("the advisor does not receive %q", s)
+			}
+		}
+	})
 }

@@ -67,16 +67,31 @@ func (c *Customer) HasIdentity(id Identity) bool {
 	return false
 }
 
-// Masked returns a copy with contact details hidden, for the CRM role.
+// Masked returns a copy for the CRM role: the name replaced, the phone and
+// channel ids masked as in logs, and whatever staff typed (tags,
+// preferences, notes on dates, the consent's source) redacted, with full
+// dates cut to month and day. Even part of a name names someone, so none
+// of it is kept.
 func (c *Customer) Masked() *Customer {
+	known := c.known()
 	m := *c
-	m.Name = Mask(c.Name)
+	if c.Name != "" {
+		m.Name = RedactedName
+	}
 	m.Phone = Mask(c.Phone)
 	m.Identities = make([]Identity, len(c.Identities))
 	for i, id := range c.Identities {
 		m.Identities[i] = Identity{Channel: id.Channel, ExternalID: Mask(id.ExternalID)}
 	}
 	m.UnionID = UnionID(Mask(string(c.UnionID)))
+	if c.Tags != nil {
+		m.Tags = make([]string, len(c.Tags))
+		for i, t := range c.Tags {
+			m.Tags[i] = RedactText(t, known...)
+		}
+	}
+	m.Preferences = c.Preferences.redacted(known)
+	m.Consent.Source = RedactText(c.Consent.Source, known...)
 	return &m
 }
 

@@ -314,12 +314,18 @@ func (s *Service) AddNote(ctx context.Context, id CustomerID, text string) (*Not
 	return n, nil
 }
 
-// Notes returns the notes on a client the principal may see, newest first.
+// Notes returns the notes on a client the principal may see, newest first;
+// redacted for the CRM team.
 func (s *Service) Notes(ctx context.Context, id CustomerID) ([]*Note, error) {
-	if _, err := s.FindCustomerByID(ctx, id); err != nil {
+	c, err := s.findReadable(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.Notes(ctx, id)
+	ns, err := s.store.Notes(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return notesFor(ctx, c, ns), nil
 }
 
 // MatchText reports whether text contains query, ignoring case. It compares
@@ -333,9 +339,14 @@ func MatchText(text, query string) bool {
 // the principal may see whose text contains query (see MatchText). A search
 // examines at most MaxSearchScan messages, so a page may hold fewer matches
 // than asked, even none, with a cursor to continue; an empty cursor means
-// the whole history was searched.
+// the whole history was searched. The CRM team may not search
+// (EFORBIDDEN): a match would tell what a client wrote, however redacted
+// the answer.
 func (s *Service) SearchMessages(ctx context.Context, id CustomerID, query string, p MessagePage) ([]*Message, string, error) {
-	if _, err := s.FindCustomerByID(ctx, id); err != nil {
+	if _, err := s.findReadable(ctx, id); err != nil {
+		return nil, "", err
+	}
+	if err := refuseCRM(ctx, "search a client's messages"); err != nil {
 		return nil, "", err
 	}
 	query = strings.TrimSpace(query)

@@ -253,8 +253,23 @@ func visible(p *Principal, c *Customer) (*Customer, error) {
 	return c, nil
 }
 
-// FindCustomerByID returns a customer the principal may see.
+// FindCustomerByID returns a customer the principal may see (masked for
+// the CRM team).
 func (s *Service) FindCustomerByID(ctx context.Context, id CustomerID) (*Customer, error) {
+	c, err := s.findReadable(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if forCRM(ctx) {
+		return c.Masked(), nil
+	}
+	return c, nil
+}
+
+// findReadable returns the customer as stored if the principal may see
+// them or serves their conversation, else ENOTFOUND: for reads that shape
+// their answer for the principal from what is recorded of the client.
+func (s *Service) findReadable(ctx context.Context, id CustomerID) (*Customer, error) {
 	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
 		return nil, err
 	}
@@ -262,7 +277,10 @@ func (s *Service) FindCustomerByID(ctx context.Context, id CustomerID) (*Custome
 	if err != nil {
 		return nil, err
 	}
-	return s.visibleOrServed(ctx, c)
+	if !CanSee(PrincipalFrom(ctx), c) && !s.serves(ctx, c) {
+		return nil, Errorf(ENOTFOUND, "customer not found")
+	}
+	return c, nil
 }
 
 // visibleOrServed is visible for the acting principal, widened to the
@@ -275,9 +293,13 @@ func (s *Service) visibleOrServed(ctx context.Context, c *Customer) (*Customer, 
 	return v, err
 }
 
-// FindCustomerByIdentity looks a customer up by channel identity.
+// FindCustomerByIdentity looks a customer up by channel identity. The CRM
+// team, who must not know who a client is, may not (EFORBIDDEN).
 func (s *Service) FindCustomerByIdentity(ctx context.Context, id Identity) (*Customer, error) {
 	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := refuseCRM(ctx, "look a client up by channel identity"); err != nil {
 		return nil, err
 	}
 	if err := Validate(&id); err != nil {
@@ -331,9 +353,11 @@ func (s *Service) ImportCustomers(ctx context.Context, cs ...*Customer) error {
 }
 
 // Messages returns a page of the history of a customer the principal may
-// see, newest first, and the cursor of the next page.
+// see, newest first, and the cursor of the next page. The CRM team reads
+// it redacted (see Message.Redacted).
 func (s *Service) Messages(ctx context.Context, id CustomerID, p MessagePage) ([]*Message, string, error) {
-	if _, err := s.FindCustomerByID(ctx, id); err != nil {
+	c, err := s.findReadable(ctx, id)
+	if err != nil {
 		return nil, "", err
 	}
 	if p.Limit < 0 || p.Limit > MaxPageSize {
@@ -342,5 +366,9 @@ func (s *Service) Messages(ctx context.Context, id CustomerID, p MessagePage) ([
 	if p.Limit == 0 {
 		p.Limit = DefaultPageSize
 	}
-	return s.store.Messages(ctx, id, p)
+	ms, next, err := s.store.Messages(ctx, id, p)
+	if err != nil {
+		return nil, "", err
+	}
+	return messagesFor(ctx, c, ms), next, nil
 }

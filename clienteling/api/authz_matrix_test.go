@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
 	"github.com/salonhq/salon/store/storetest"
 )
@@ -50,10 +51,10 @@ var authzMatrix = []struct {
 	{"POST /api/v1/products", "/api/v1/products", `{"sku":"BAG-1","title":{"en":"Bag"},"price":{"amount":100,"currency":"CNY"}}`, statuses{403, 403, 201, 201}},
 	{"GET /api/v1/products", "/api/v1/products?q=bag", "", statuses{200, 200, 200, 200}},
 	{"GET /api/v1/customers", "/api/v1/customers", "", statuses{200, 200, 200, 200}},
-	{"GET /api/v1/customers", "/api/v1/customers?channel=oa&external_id={openid}", "", statuses{200, 200, 200, 200}},
+	{"GET /api/v1/customers", "/api/v1/customers?channel=oa&external_id={openid}", "", statuses{200, 200, 403, 200}},
 	{"GET /api/v1/customers/{id}", "/api/v1/customers/{client}", "", statuses{200, 200, 200, 200}},
 	{"GET /api/v1/customers/{id}/messages", "/api/v1/customers/{client}/messages", "", statuses{200, 200, 200, 200}},
-	{"GET /api/v1/customers/{id}/messages", "/api/v1/customers/{client}/messages?q=hello", "", statuses{200, 200, 200, 200}},
+	{"GET /api/v1/customers/{id}/messages", "/api/v1/customers/{client}/messages?q=hello", "", statuses{200, 200, 403, 200}},
 	{"POST /api/v1/customers/{id}/messages", "/api/v1/customers/{client}/messages", `{"type":"text","text":"Good afternoon"}`, statuses{202, 202, 403, 202}},
 	{"PATCH /api/v1/customers/{id}/profile", "/api/v1/customers/{client}/profile", `{"tags":["private-viewing"]}`, statuses{200, 200, 403, 200}},
 	{"POST /api/v1/customers/{id}/notes", "/api/v1/customers/{client}/notes", `{"text":"prefers green"}`, statuses{201, 201, 403, 201}},
@@ -165,6 +166,9 @@ type matrixFixture struct {
 	// chenjing.
 	own, sophies, bens *clienteling.Customer
 	before             map[clienteling.CustomerID]*clienteling.Customer
+	// personal is what was typed of own's personal details into their
+	// profile, messages and notes (clientelingtest.SeedPersonalData).
+	personal []string
 }
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -220,6 +224,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.own = client("amy", "sh-plaza66", "oOwnClientOpenID01", "Lin Xiaoyu", "+8613800000001")
 	f.sophies = client("sophie", "sh-plaza66", "oSophiesClientID02", "Qian Meiling", "+8613800000002")
 	f.bens = client("ben", "bj-skp", "oBensClientOpenID3", "Zhou Ruoxi", "+8613800000003")
+	f.personal = clientelingtest.SeedPersonalData(t, db, f.own)
 	for role, subject := range map[string]string{clienteling.RoleAssociate: "amy", clienteling.RoleManager: "chenjing",
 		clienteling.RoleCRM: "crm-team", clienteling.RoleAdmin: "ops"} {
 		secret, err := svc.IssueToken(ctx, &clienteling.Token{Subject: subject, Role: role})
@@ -331,7 +336,8 @@ func (f *matrixFixture) unchanged(t *testing.T) {
 }
 
 // noLeak fails if a successful answer shows role a client outside its view,
-// or, for the CRM team, any client's contact details unmasked.
+// or, for the CRM team, any client's contact details unmasked or any of
+// the personal details typed about own.
 func (f *matrixFixture) noLeak(t *testing.T, role, body string) {
 	t.Helper()
 	var hidden []*clienteling.Customer
@@ -346,6 +352,11 @@ func (f *matrixFixture) noLeak(t *testing.T, role, body string) {
 				if strings.Contains(body, s) {
 					t.Errorf("the crm role sees %q unmasked: %s", s, body)
 				}
+			}
+		}
+		for _, s := range f.personal {
+			if strings.Contains(body, s) {
+				t.Errorf("the crm role sees %q: %s", s, body)
 			}
 		}
 	}
