@@ -100,6 +100,9 @@ func TestLoadCountsFromSchedule(t *testing.T) {
 	if r.reached() || !strings.Contains(r.String(), "target rate NOT reached") {
 		t.Errorf("report does not say the target was missed:\n%s", r)
 	}
+	if want := "(the " + strconv.Itoa(r.unstarted) + " never started are not in these)"; !strings.Contains(r.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, r)
+	}
 	if r.acked == 0 || r.failed != 0 {
 		t.Fatalf("%d acknowledged, %d failed: want every sent message acknowledged", r.acked, r.failed)
 	}
