@@ -68,25 +68,25 @@ func FuzzCatalogJSON(f *testing.F) {
 }
 
 func FuzzAssociatesCSV(f *testing.F) {
-	fuzzImport(f, Associates, &associatesKind, CSV,
+	fuzzImport(f, readAssociates, &associatesKind, CSV,
 		"userid,name,boutique,role,email,status,hours\namy,Amy Li,sh-plaza66,associate,amy@example.com,,mon-fri 10:00-19:00|sat 12:00-20:00\n",
 		"userid,name,boutique,role,hours\nAmy,A,b,manager,daily 10:00-22:00\namy,A,b,associate,fri-mon 22:00-10:00\n")
 }
 
 func FuzzAssociatesJSON(f *testing.F) {
-	fuzzImport(f, Associates, &associatesKind, JSON,
+	fuzzImport(f, readAssociates, &associatesKind, JSON,
 		`[{"userid":"amy","name":"Amy","boutique":"sh-plaza66","role":"associate","hours":[{"day":"mon","open":"10:00","close":"19:00"}]}]`,
 		`[{"userid":"li.wei","name":"","boutique":"B","role":"boss","hours":[{"day":"mon","open":"22:00","close":"10:00"}]}]`)
 }
 
 func FuzzCustomersCSV(f *testing.F) {
-	fuzzImport(f, Customers, &customersKind, CSV,
+	fuzzImport(f, readCustomers, &customersKind, CSV,
 		customersHeader+"王思琪,oa,oDEMO0001,uDEMO0001,vvip,zh-CN,amy,sh-plaza66,+8613900000001,top,是,否,shoes:37|rtw:36,black\n",
 		"channel,external_id,unionid,dates\noa,o1,u1,birthday:02-29\nwecom,o1,u1,birthday:02-30\n,,,\n")
 }
 
 func FuzzCustomersJSON(f *testing.F) {
-	fuzzImport(f, Customers, &customersKind, JSON,
+	fuzzImport(f, readCustomers, &customersKind, JSON,
 		`[{"identities":[{"channel":"oa","external_id":"oDEMO1"}],"unionid":"u1","tier":"vip","language":"en","preferences":{"dates":[{"kind":"birthday","date":"05-18"}]}}]`,
 		`[{"id":"x"},{"unionid":"u1","created_at":1},{"unionid":"u1"}]`)
 }
