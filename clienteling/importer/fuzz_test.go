@@ -54,10 +54,11 @@ func fuzzImport[T any](f *testing.F, parse func(io.Reader, Format) ([]*T, error)
 
 func FuzzCatalogCSV(f *testing.F) {
 	fuzzImport(f, Catalog, &catalogKind, CSV,
-		catalogHeader+"ML-BAG-01,天穹手提包,Céleste bag,,,bags,3250000,CNY,,https://images.example.com/a.jpg,vip,sh-plaza66:2|bj-skp:1\n",
+		catalogHeader+"ML-BAG-01,天穹手提包,Céleste bag,,,bags,32500.00,CNY,,https://images.example.com/a.jpg,vip,sh-plaza66:2|bj-skp:1\n",
 		"sku,title_en,price,currency\nA,Bag,28900.00,CNY\nB,\"The \"\"It\"\" bag\",1,JPY\n",
+		"sku,title_en,price_minor,currency\nA,Bag,2890000,CNY\nB,Bag,1,KWD\n",
 		"sku,title_en,price\nA,\"Bag,1\n",
-		"\uFEFFSKU , Price,title_en,active\nA,1,Bag,否\n,,,\n")
+		"\uFEFFSKU , Price,title_en,active\nA,0.01,Bag,否\n,,,\n")
 }
 
 func FuzzCatalogJSON(f *testing.F) {
@@ -82,6 +83,7 @@ func FuzzAssociatesJSON(f *testing.F) {
 func FuzzCustomersCSV(f *testing.F) {
 	fuzzImport(f, readCustomers, &customersKind, CSV,
 		customersHeader+"王思琪,oa,oDEMO0001,uDEMO0001,vvip,zh-CN,amy,sh-plaza66,+8613900000001,top,是,否,shoes:37|rtw:36,black\n",
+		"channel,external_id,advisor,phone\noa,o1,chenjing,139 0000 0001\noa,o2,nobody,0086-139-0000-0002\n",
 		"channel,external_id,unionid,dates\noa,o1,u1,birthday:02-29\nwecom,o1,u1,birthday:02-30\n,,,\n")
 }
 
