@@ -63,16 +63,13 @@ func productFromCSV(c *cells) *clienteling.Product {
 	if clienteling.Validate(&clienteling.Money{Amount: 1, Currency: p.Price.Currency}) != nil {
 		// Without a currency the price cannot be read: say so once.
 		c.fail("currency", "must be an ISO 4217 code such as CNY")
-		return p
-	}
-	if s := c.get("price"); s != "" {
+	} else if s := c.get("price"); s != "" {
 		amount, msg := parseMajor(s, p.Price.Currency)
 		if msg != "" {
 			c.fail("price", msg)
 		}
 		p.Price.Amount = amount
-	}
-	if s := c.get("price_minor"); s != "" {
+	} else if s := c.get("price_minor"); s != "" {
 		amount, msg := parseMinor(s)
 		if msg != "" {
 			c.fail("price_minor", msg)

@@ -51,6 +51,9 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		return &exitError{2, errors.New("import needs a kind and a file")}
 	}
 	kind, path := fs.Arg(0), fs.Arg(1)
+	if kind != "catalog" && kind != "associates" && kind != "customers" {
+		return &exitError{2, fmt.Errorf("unknown import kind %q: catalog, associates or customers", kind)}
+	}
 	format, err := importer.FormatOf(path)
 	if err != nil {
 		return err
@@ -95,8 +98,6 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 			return rowErrors(stderr, err)
 		}
 		n, write = len(cs), func() error { return svc.ImportCustomers(sys, cs...) }
-	default:
-		return &exitError{2, fmt.Errorf("unknown import kind %q: catalog, associates or customers", kind)}
 	}
 	if err := write(); err != nil {
 		return fmt.Errorf("nothing imported: %w", err)
