@@ -58,6 +58,9 @@ func NormalizePhone(s string) (e164 string, ok bool) {
 	return "+" + d, true
 }
 
+// phoneHelp says what a phone must be, without quoting the one refused.
+const phoneHelp = "must be a mainland mobile number such as 13800138000, or a number with its country code such as +852 9123 4567"
+
 // mainlandMobile reports whether d is a mainland mobile number: 11 digits,
 // 13x to 19x.
 func mainlandMobile(d string) bool {

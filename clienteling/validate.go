@@ -162,7 +162,7 @@ func describe(fe validator.FieldError) string {
 	case "e164":
 		return "must be a phone number in E.164 form"
 	case "phone":
-		return "must be a mainland mobile number such as 13800138000, or a number with its country code such as +852 9123 4567"
+		return phoneHelp
 	case "dive":
 		return "is invalid"
 	}
