@@ -40,15 +40,20 @@ type Customer struct {
 	Advisor     AssociateID `json:"advisor,omitempty" validate:"omitempty,userid"`
 	Boutique    BoutiqueID  `json:"boutique,omitempty" validate:"omitempty,slug"`
 	Tags        []string    `json:"tags,omitempty" validate:"max=50,dive,required,max=50"`
-	Phone       string      `json:"phone,omitempty" validate:"omitempty,e164"`
+	Phone       string      `json:"phone,omitempty" validate:"omitempty,phone"`
 	Consent     Consent     `json:"consent"`
 	Preferences Preferences `json:"preferences"`
 	CreatedAt   time.Time   `json:"created_at"`
 	UpdatedAt   time.Time   `json:"updated_at"`
 }
 
-// Normalize fills defaults for fields a caller may leave empty.
+// Normalize fills defaults for fields a caller may leave empty and writes
+// the phone number in E.164 form (see NormalizePhone). A phone it cannot read
+// is left as it is, for Validate to refuse.
 func (c *Customer) Normalize() {
+	if p, ok := NormalizePhone(c.Phone); ok {
+		c.Phone = p
+	}
 	if c.Tier == "" {
 		c.Tier = DefaultTier
 	}

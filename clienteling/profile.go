@@ -23,6 +23,8 @@ type ProfileUpdate struct {
 	Notes      *[]Preference     `json:"notes,omitempty"`
 	Tags       *[]string         `json:"tags,omitempty"`
 	Consent    *ConsentUpdate    `json:"consent,omitempty"`
+	// Phone is stored in E.164 form (see NormalizePhone); "" removes it.
+	Phone *string `json:"phone,omitempty"`
 }
 
 // ConsentUpdate changes some of a client's consents; nil fields are kept.
@@ -100,6 +102,13 @@ func (s *Service) UpdateProfile(ctx context.Context, id CustomerID, u ProfileUpd
 	}
 	source, now := SourceOf(p), s.clock.Now().UTC()
 	return s.store.UpdateCustomer(ctx, id, func(c *Customer) error {
+		if u.Phone != nil {
+			phone, ok := NormalizePhone(*u.Phone)
+			if !ok {
+				return FieldError("phone", phoneHelp)
+			}
+			c.Phone = phone
+		}
 		if u.Consent != nil {
 			set := func(dst *bool, v *bool) {
 				if v != nil {

@@ -338,7 +338,9 @@ func (s *Service) FindCustomers(ctx context.Context, f CustomerFilter) ([]*Custo
 	return out, nil
 }
 
-// ImportCustomers creates customers, all or none. Admin only.
+// ImportCustomers creates customers, all or none. Admin only. A customer
+// whose advisor or boutique does not exist is refused (ENOTFOUND naming the
+// field): nothing could later reach or correct such a link.
 func (s *Service) ImportCustomers(ctx context.Context, cs ...*Customer) error {
 	if err := require(ctx, RoleAdmin); err != nil {
 		return err
@@ -349,7 +351,35 @@ func (s *Service) ImportCustomers(ctx context.Context, cs ...*Customer) error {
 			return err
 		}
 	}
+	if err := s.checkLinks(ctx, cs); err != nil {
+		return err
+	}
 	return s.store.CreateCustomers(ctx, cs)
+}
+
+// checkLinks finds the advisors and boutiques customers name, each once.
+// Neither is ever deleted, so what exists now still exists at the write.
+func (s *Service) checkLinks(ctx context.Context, cs []*Customer) error {
+	advisors, boutiques := map[AssociateID]bool{}, map[BoutiqueID]bool{}
+	for _, c := range cs {
+		if id := c.Advisor; id != "" && !advisors[id] {
+			if _, err := s.store.FindAssociate(ctx, id); ErrorCode(err) == ENOTFOUND {
+				return &Error{Code: ENOTFOUND, Field: "advisor", Message: "no such associate"}
+			} else if err != nil {
+				return err
+			}
+			advisors[id] = true
+		}
+		if id := c.Boutique; id != "" && !boutiques[id] {
+			if _, err := s.store.FindBoutique(ctx, id); ErrorCode(err) == ENOTFOUND {
+				return &Error{Code: ENOTFOUND, Field: "boutique", Message: "no such boutique"}
+			} else if err != nil {
+				return err
+			}
+			boutiques[id] = true
+		}
+	}
+	return nil
 }
 
 // Messages returns a page of the history of a customer the principal may

@@ -45,6 +45,11 @@ func validatorInstance() *validator.Validate {
 			return userIDPatern.MatchString(s) && !strings.ContainsAny(s, ".*> ")
 		})
 		register("sku", skuPattern.MatchString)
+		register("phone", func(s string) bool {
+			// Only the normalized form is valid, so that one number is one string.
+			p, ok := NormalizePhone(s)
+			return ok && p == s
+		})
 		register("lang", langPattern.MatchString)
 		register("timezone", func(s string) bool {
 			_, err := time.LoadLocation(s)
@@ -68,16 +73,28 @@ func validatorInstance() *validator.Validate {
 // Validate checks v's `validate` tags and returns an EINVALID *Error naming
 // the first offending field by its JSON path ("price.amount"), or nil.
 func Validate(v any) error {
+	if errs := ValidateAll(v); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// ValidateAll is Validate reporting every offending field, in the order of
+// the struct's fields, so that a file of rows can be fixed in one pass.
+func ValidateAll(v any) []*Error {
 	err := validatorInstance().Struct(v)
 	if err == nil {
 		return nil
 	}
 	var errs validator.ValidationErrors
 	if !errors.As(err, &errs) || len(errs) == 0 {
-		return &Error{Code: EINVALID, Message: err.Error()}
+		return []*Error{{Code: EINVALID, Message: err.Error()}}
 	}
-	fe := errs[0]
-	return &Error{Code: EINVALID, Field: fieldPath(fe.Namespace()), Message: describe(fe)}
+	out := make([]*Error, len(errs))
+	for i, fe := range errs {
+		out[i] = &Error{Code: EINVALID, Field: fieldPath(fe.Namespace()), Message: describe(fe)}
+	}
+	return out
 }
 
 // fieldPath drops the struct name that leads a validator namespace.
@@ -144,6 +161,8 @@ func describe(fe validator.FieldError) string {
 		return "must be an email address"
 	case "e164":
 		return "must be a phone number in E.164 form"
+	case "phone":
+		return phoneHelp
 	case "dive":
 		return "is invalid"
 	}

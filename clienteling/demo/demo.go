@@ -60,12 +60,21 @@ func Catalog() ([]*clienteling.Product, error) {
 // Associates returns the demo associates: two per boutique, one of them its
 // manager, each with working hours.
 func Associates() ([]*clienteling.Associate, error) {
-	return parse("data/associates.json", importer.Associates)
+	return parse("data/associates.json", func(r io.Reader, f importer.Format) ([]*clienteling.Associate, error) {
+		return importer.Associates(context.Background(), r, f, importer.List(Boutiques(), nil))
+	})
 }
 
 // Customers returns the demo clients, without ids or times: Seed gives them.
+// Their advisors and boutiques are the demo's own.
 func Customers() ([]*clienteling.Customer, error) {
-	return parse("data/customers.json", importer.Customers)
+	as, err := Associates()
+	if err != nil {
+		return nil, err
+	}
+	return parse("data/customers.json", func(r io.Reader, f importer.Format) ([]*clienteling.Customer, error) {
+		return importer.Customers(context.Background(), r, f, importer.List(Boutiques(), as))
+	})
 }
 
 func parse[T any](name string, read func(io.Reader, importer.Format) ([]*T, error)) ([]*T, error) {

@@ -10,23 +10,42 @@ import (
 )
 
 var associatesKind = kind[clienteling.Associate]{
-	columns:  []string{"userid", "name", "boutique", "role", "email", "status", "hours"},
-	required: []string{"userid", "name", "boutique", "role"},
-	fromCSV:  associateFromCSV,
-	check: func(a *clienteling.Associate, _ Format) *clienteling.Error {
-		a.Normalize()
-		if err := checkShifts("hours", a.Hours); err != nil {
-			return err
-		}
-		return validationError(clienteling.Validate(a))
-	},
-	keys: func(a *clienteling.Associate, _ Format) []uniqueKey {
-		if a.UserID == "" {
-			return nil
-		}
-		// WeCom treats userids that differ only in case as the same person.
-		return []uniqueKey{{field: "userid", value: strings.ToLower(string(a.UserID))}}
-	},
+	columns:    []string{"userid", "name", "boutique", "role", "email", "status", "hours"},
+	required:   [][]string{{"userid"}, {"name"}, {"boutique"}, {"role"}},
+	fromCSV:    associateFromCSV,
+	check:      checkAssociate,
+	keys:       associateKeys,
+	cellFields: map[string]string{},
+}
+
+// checkAssociate normalizes and validates a new associate, whose userid
+// must be free and whose boutique must exist.
+func checkAssociate(a *clienteling.Associate, _ Format, k *known) []*clienteling.Error {
+	a.Normalize()
+	errs := clienteling.ValidateAll(a)
+	if err := checkShifts("hours", a.Hours); err != nil {
+		// Its words say more than the validator's "must be after open".
+		errs = slices.DeleteFunc(errs, func(e *clienteling.Error) bool { return e.Field == err.Field })
+		errs = append(errs, err)
+	}
+	if k == nil {
+		return errs
+	}
+	if a.UserID != "" && !reported(errs, "userid") && k.userids[strings.ToLower(string(a.UserID))] {
+		errs = append(errs, &clienteling.Error{Code: clienteling.ECONFLICT, Field: "userid", Message: "an associate with this userid exists already"})
+	}
+	if a.Boutique != "" && !reported(errs, "boutique") && !k.boutiques[a.Boutique] {
+		errs = append(errs, noBoutique())
+	}
+	return errs
+}
+
+func associateKeys(a *clienteling.Associate, _ Format) []uniqueKey {
+	if a.UserID == "" {
+		return nil
+	}
+	// WeCom treats userids that differ only in case as the same person.
+	return []uniqueKey{{field: "userid", value: strings.ToLower(string(a.UserID))}}
 }
 
 func associateFromCSV(c *cells) *clienteling.Associate {

@@ -66,13 +66,27 @@ func TestAssociatesCSV(t *testing.T) {
 			errs: []string{"row 2: hours: a shift must close after it opens; split one that crosses midnight in two"}},
 		{name: "ErrMissingColumn", in: "userid,name,role\n",
 			errs: []string{"row 1: boutique: required column is missing"}},
+		{name: "ErrNamedByRow", in: header + "amy,Amy Li,sh-plaza66,associate,,,\nLegacy,Old,sh-plaza66,associate,,,\nben,Ben,sh-nowhere,associate,,,\n",
+			errs: []string{
+				"row 3: userid: an associate with this userid exists already",
+				"row 4: boutique: no such boutique: create it first",
+			}},
+		{name: "ErrEveryProblemOfARow", in: header + "li.wei,,sh-nowhere,boss,not-an-email,,monday 10:00-19:00\n",
+			errs: []string{
+				"row 2: hours: days must be mon, tue, wed, thu, fri, sat, sun, a range such as mon-fri, or daily",
+				"row 2: userid: must be a WeCom userid (letters, digits, _ @ -)",
+				"row 2: name: is required",
+				"row 2: role: must be one of...",
+				"row 2: email: must be an email address",
+				"row 2: boutique: no such boutique: create it first",
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.shifts {
 				requireShifts(t)
 			}
-			got, err := Associates(strings.NewReader(tt.in), CSV)
+			got, err := readAssociates(strings.NewReader(tt.in), CSV)
 			checkLines(t, errLines(t, err), tt.errs)
 			checkValues(t, got, tt.want)
 		})
@@ -102,7 +116,7 @@ func TestAssociatesJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Associates(strings.NewReader(tt.in), JSON)
+			got, err := readAssociates(strings.NewReader(tt.in), JSON)
 			checkLines(t, errLines(t, err), tt.errs)
 			checkValues(t, got, tt.want)
 		})

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -14,11 +15,11 @@ const DefaultCurrency = "CNY"
 
 var catalogKind = kind[clienteling.Product]{
 	columns: []string{"sku", "title_zh", "title_en", "description_zh", "description_en", "category",
-		"price", "currency", "sizes", "images", "min_tier", "stock", "active"},
-	required: []string{"sku", "price"},
+		"price", "price_minor", "currency", "sizes", "images", "min_tier", "stock", "active"},
+	required: [][]string{{"sku"}, {"price", "price_minor"}},
 	fromCSV:  productFromCSV,
-	check: func(p *clienteling.Product, _ Format) *clienteling.Error {
-		return validationError(clienteling.Validate(p))
+	check: func(p *clienteling.Product, _ Format, _ *known) []*clienteling.Error {
+		return clienteling.ValidateAll(p)
 	},
 	keys: func(p *clienteling.Product, _ Format) []uniqueKey {
 		if p.SKU == "" {
@@ -26,6 +27,7 @@ var catalogKind = kind[clienteling.Product]{
 		}
 		return []uniqueKey{{field: "sku", value: string(p.SKU)}}
 	},
+	cellFields: map[string]string{"price": "price.amount", "price_minor": "price.amount", "currency": "price"},
 }
 
 // CSV language columns and the language tags they fill. "zh" is simplified
@@ -58,10 +60,19 @@ func productFromCSV(c *cells) *clienteling.Product {
 	if p.Price.Currency == "" {
 		p.Price.Currency = DefaultCurrency
 	}
-	if s := c.get("price"); s != "" {
-		amount, msg := parsePrice(s, p.Price.Currency)
+	if clienteling.Validate(&clienteling.Money{Amount: 1, Currency: p.Price.Currency}) != nil {
+		// Without a currency the price cannot be read: say so once.
+		c.fail("currency", "must be an ISO 4217 code such as CNY")
+	} else if s := c.get("price"); s != "" {
+		amount, msg := parseMajor(s, p.Price.Currency)
 		if msg != "" {
 			c.fail("price", msg)
+		}
+		p.Price.Amount = amount
+	} else if s := c.get("price_minor"); s != "" {
+		amount, msg := parseMinor(s)
+		if msg != "" {
+			c.fail("price_minor", msg)
 		}
 		p.Price.Amount = amount
 	}
@@ -76,48 +87,57 @@ func productFromCSV(c *cells) *clienteling.Product {
 	return p
 }
 
-// minorDigits is the number of decimals of the minor unit of the currencies
-// whose prices may be written in major units. Elsewhere only minor units are
-// accepted, since guessing the decimals would misprice by a factor of 100.
-var minorDigits = map[string]int{
-	"CNY": 2, "HKD": 2, "MOP": 2, "TWD": 2, "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "SGD": 2,
-	"JPY": 0, "KRW": 0,
-}
-
-// parsePrice reads a price cell: a whole number is the amount in minor units
-// (2890000 is 28 900.00 CNY, as everywhere in Salon); a number with exactly
-// as many decimals as the currency's minor unit is in major units (28900.00).
-// Anything else, "28900.5" or "28,900", is refused rather than guessed at.
-// It returns the amount in minor units, or a message saying what is wrong.
-func parsePrice(s, currency string) (int64, string) {
-	const help = "must be the amount in minor units (fen), such as 2890000, or in major units with exactly 2 decimals, such as 28900.00"
+// parseMajor reads a price cell in the currency's major unit, with exactly
+// as many decimals as its minor unit has ("4800.00" CNY, "4800" JPY, "1.500"
+// KWD), and returns the amount in minor units (480000 fen), or a message
+// saying what is wrong. "4800", "4800.5" and "4,800" are refused for CNY
+// rather than guessed at: a guess could misprice by a factor of 100.
+func parseMajor(s, currency string) (int64, string) {
 	if strings.HasPrefix(s, "-") {
 		return 0, "must be > 0"
 	}
+	d, known := clienteling.MinorDigits(currency)
+	if !known {
+		return 0, "the decimals of this currency are unknown: give the amount in minor units in a price_minor column"
+	}
+	example := "4800"
+	if d > 0 {
+		example += "." + strings.Repeat("0", d)
+	}
+	help := fmt.Sprintf("must be in %s with %d decimals, such as %s, or the column must be price_minor for minor units", currency, d, example)
 	whole, frac, hasPoint := strings.Cut(s, ".")
-	if !digits(whole) {
+	if !digits(whole) || hasPoint != (d > 0) || (hasPoint && (len(frac) != d || !digits(frac))) {
 		return 0, help
 	}
 	n, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil {
 		return 0, "is too large"
 	}
-	if !hasPoint {
-		return n, ""
+	var f int64
+	if d > 0 {
+		f, _ = strconv.ParseInt(frac, 10, 64)
 	}
-	d, known := minorDigits[currency]
-	if !known || d == 0 {
-		return 0, "must be a whole number of the currency's minor unit"
-	}
-	if len(frac) != d || !digits(frac) {
-		return 0, help
-	}
-	f, _ := strconv.ParseInt(frac, 10, 64)
 	scale := int64(math.Pow10(d))
 	if n > (math.MaxInt64-f)/scale {
 		return 0, "is too large"
 	}
 	return n*scale + f, ""
+}
+
+// parseMinor reads a price_minor cell: a whole number of the currency's
+// minor unit (480000 is 4 800.00 CNY, as everywhere in Salon).
+func parseMinor(s string) (int64, string) {
+	if strings.HasPrefix(s, "-") {
+		return 0, "must be > 0"
+	}
+	if !digits(s) {
+		return 0, "must be a whole number of the currency's minor unit, such as 480000 for 4800.00 CNY"
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, "is too large"
+	}
+	return n, ""
 }
 
 // parseStock reads "sh-plaza66:2|bj-skp:1". Boutique ids and counts are

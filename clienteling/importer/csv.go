@@ -105,24 +105,22 @@ func readCSV[T any](data []byte, b *batch[T]) {
 				c.fail(names[i], "is not UTF-8: save the file as \"CSV UTF-8\"")
 			}
 		}
-		var t *T
-		if len(c.errs) == 0 {
-			t = b.kind.fromCSV(c)
-		}
 		if len(c.errs) > 0 {
+			// Cells that are not text cannot be read into a value.
 			for _, e := range c.errs {
 				b.errs.add(e.Row, e.Field, e.Message)
 			}
 			continue
 		}
-		b.accept(line, t)
+		t := b.kind.fromCSV(c)
+		b.accept(line, t, c.errs)
 	}
 }
 
 // readHeader checks the header row against the columns a kind understands
 // and returns the normalized names and their positions, or nil names if the
 // header is unusable. Names are matched without regard to case or spaces.
-func readHeader(head []string, row int, known, required []string, errs *collector) ([]string, map[string]int) {
+func readHeader(head []string, row int, known []string, required [][]string, errs *collector) ([]string, map[string]int) {
 	names := make([]string, len(head))
 	index := make(map[string]int, len(head))
 	ok := true
@@ -145,9 +143,22 @@ func readHeader(head []string, row int, known, required []string, errs *collecto
 			}
 		}
 	}
-	for _, col := range required {
-		if _, have := index[col]; !have {
-			errs.add(row, col, "required column is missing")
+	for _, cols := range required {
+		var have []string
+		for _, col := range cols {
+			if _, in := index[col]; in {
+				have = append(have, col)
+			}
+		}
+		switch {
+		case len(have) == 0 && len(cols) == 1:
+			errs.add(row, cols[0], "required column is missing")
+			ok = false
+		case len(have) == 0:
+			errs.add(row, cols[0], "required column is missing; or name it "+strings.Join(cols[1:], " or "))
+			ok = false
+		case len(have) > 1:
+			errs.add(row, have[1], "give one of the columns "+strings.Join(cols, ", ")+", not several")
 			ok = false
 		}
 	}

@@ -18,10 +18,13 @@ var customersKind = kind[clienteling.Customer]{
 	columns: []string{"name", "channel", "external_id", "unionid", "tier", "language", "advisor", "boutique",
 		"phone", "tags", "consent_contact", "consent_marketing", "consent_profiling",
 		"sizes", "colours", "materials", "categories", "dislikes", "dates"},
-	required: []string{"channel", "external_id"},
+	required: [][]string{{"channel"}, {"external_id"}},
 	fromCSV:  customerFromCSV,
 	check:    checkCustomer,
 	keys:     customerKeys,
+	cellFields: map[string]string{"channel": "external_id", "external_id": "identities",
+		"sizes": "preferences.sizes", "dates": "preferences.dates",
+		"consent_contact": "consent", "consent_marketing": "consent", "consent_profiling": "consent"},
 }
 
 func customerFromCSV(c *cells) *clienteling.Customer {
@@ -98,11 +101,13 @@ func preferences(values []string) []clienteling.Preference {
 	return out
 }
 
-// checkCustomer normalizes and validates a customer to be created.
-func checkCustomer(c *clienteling.Customer, f Format) *clienteling.Error {
+// checkCustomer normalizes and validates a customer to be created, whose
+// advisor and boutique must exist.
+func checkCustomer(c *clienteling.Customer, f Format, k *known) []*clienteling.Error {
+	var errs []*clienteling.Error
 	if c.ID != "" {
 		// Ids are made by the store; a given one would collide or be malformed.
-		return clienteling.FieldError("id", "is given by Salon: leave it out of an import")
+		errs = append(errs, clienteling.FieldError("id", "is given by Salon: leave it out of an import"))
 	}
 	c.Normalize()
 	if len(c.Identities) == 0 && c.UnionID == "" {
@@ -110,22 +115,30 @@ func checkCustomer(c *clienteling.Customer, f Format) *clienteling.Error {
 		if f == CSV {
 			field = "external_id"
 		}
-		return clienteling.FieldError(field, "a customer needs a channel identity or a unionid")
+		errs = append(errs, clienteling.FieldError(field, "a customer needs a channel identity or a unionid"))
 	}
-	if err := clienteling.Validate(c); err != nil {
-		return validationError(err)
-	}
+	errs = append(errs, clienteling.ValidateAll(c)...)
 	for i, id := range c.Identities {
 		if slices.Contains(c.Identities[:i], id) {
-			return clienteling.FieldError(fmt.Sprintf("identities[%d]", i), "is listed twice")
+			errs = append(errs, clienteling.FieldError(fmt.Sprintf("identities[%d]", i), "is listed twice"))
 		}
 	}
 	for i, d := range c.Preferences.Dates {
-		if !calendarDate(d.Date) {
-			return clienteling.FieldError(fmt.Sprintf("preferences.dates[%d].date", i), "must be MM-DD or YYYY-MM-DD")
+		field := fmt.Sprintf("preferences.dates[%d].date", i)
+		if !reported(errs, field) && !calendarDate(d.Date) {
+			errs = append(errs, clienteling.FieldError(field, "must be MM-DD or YYYY-MM-DD"))
 		}
 	}
-	return nil
+	if k == nil {
+		return errs
+	}
+	if c.Advisor != "" && !reported(errs, "advisor") && !k.associates[c.Advisor] {
+		errs = append(errs, &clienteling.Error{Code: clienteling.ENOTFOUND, Field: "advisor", Message: "no such associate: import the associates first"})
+	}
+	if c.Boutique != "" && !reported(errs, "boutique") && !k.boutiques[c.Boutique] {
+		errs = append(errs, noBoutique())
+	}
+	return errs
 }
 
 // calendarDate reports whether s is a real date written MM-DD (recurring)

@@ -58,8 +58,12 @@ func TestCustomersCSV(t *testing.T) {
 			errs: []string{"row 4: external_id: duplicates row 2"}},
 		{name: "ErrDuplicateUnionID", in: customersHeader + "A,oa,oDEMO1,uDEMO1,,,,,,,,,,\nB,oa,oDEMO2,uDEMO1,,,,,,,,,,\n",
 			errs: []string{"row 3: unionid: duplicates row 2"}},
-		{name: "ErrBadPhone", in: customersHeader + "A,oa,oDEMO1,,,,,,139 0000 0001,,,,,\n",
-			errs: []string{"row 2: phone: must be a phone number in E.164 form"}},
+		{name: "ErrBadPhone", in: customersHeader + "A,oa,oDEMO1,,,,,,139 0000 001,,,,,\nB,oa,oDEMO2,,,,,,021-6279 8888,,,,,\nC,oa,oDEMO3,,,,,,+86 138 0013 8000 ext 2,,,,,\n",
+			errs: []string{
+				"row 2: phone: must be a mainland mobile number such as 13800138000, or a number with its country code such as +852 9123 4567",
+				"row 3: phone: must be a mainland mobile...",
+				"row 4: phone: must be a mainland mobile...",
+			}},
 		{name: "ErrBadTier", in: customersHeader + "A,oa,oDEMO1,,gold,,,,,,,,,\n",
 			errs: []string{"row 2: tier: must be one of: vvip, vip, client"}},
 		{name: "ErrBadLanguage", in: customersHeader + "A,oa,oDEMO1,,,Chinese,,,,,,,,\n",
@@ -80,10 +84,33 @@ func TestCustomersCSV(t *testing.T) {
 			}},
 		{name: "ErrMissingColumn", in: "name,external_id\n",
 			errs: []string{"row 1: channel: required column is missing"}},
+		{name: "OKPhones", in: "channel,external_id,phone\noa,o1,13800138000\noa,o2,+86 138-0013-8001\noa,o3,0086 138 0013 8002\noa,o4,+852 9123 4567\n",
+			want: []*clienteling.Customer{
+				{Identities: oa("o1"), Tier: "client", Language: "zh-CN", Phone: "+8613800138000"},
+				{Identities: oa("o2"), Tier: "client", Language: "zh-CN", Phone: "+8613800138001"},
+				{Identities: oa("o3"), Tier: "client", Language: "zh-CN", Phone: "+8613800138002"},
+				{Identities: oa("o4"), Tier: "client", Language: "zh-CN", Phone: "+85291234567"},
+			}},
+		{name: "ErrUnknownLinks", in: "channel,external_id,advisor,boutique\noa,o1,amy,sh-plaza66\noa,o2,nobody,sh-plaza66\noa,o3,amy,sh-nowhere\noa,o4,legacy,SH\n",
+			errs: []string{
+				"row 3: advisor: no such associate: import the associates first",
+				"row 4: boutique: no such boutique: create it first",
+				"row 5: boutique: must be a lowercase slug (a-z, 0-9, -)",
+				"row 5: advisor: no such associate: import the associates first",
+			}},
+		{name: "ErrEveryProblemOfARow", in: customersHeader + "A,oa,oDEMO1,,gold,Chinese,nobody,,12345,,maybe,,37,\n",
+			errs: []string{
+				"row 2: consent_contact: must be yes or no",
+				"row 2: sizes: must be CATEGORY:SIZE pairs separated by |, such as shoes:37|rtw:M",
+				"row 2: tier: must be one of: vvip, vip, client",
+				"row 2: language: must be a language tag such as zh-CN or en",
+				"row 2: phone: must be a mainland mobile...",
+				"row 2: advisor: no such associate: import the associates first",
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Customers(strings.NewReader(tt.in), CSV)
+			got, err := readCustomers(strings.NewReader(tt.in), CSV)
 			checkLines(t, errLines(t, err), tt.errs)
 			checkValues(t, got, tt.want)
 		})
@@ -124,10 +151,25 @@ func TestCustomersJSON(t *testing.T) {
 			errs: []string{"row 1: preferences.colours[0].value: is required"}},
 		{name: "ErrBadConsent", in: `[{"unionid": "u1", "consent": {"contact": "yes"}}]`,
 			errs: []string{"row 1: consent.contact: must be true or false"}},
+		{name: "OKPhone", in: `[{"unionid": "u1", "phone": "+86 138-0013-8000"}, {"unionid": "u2", "phone": "13800138001"}]`,
+			want: []*clienteling.Customer{
+				{UnionID: "u1", Tier: "client", Language: "zh-CN", Phone: "+8613800138000"},
+				{UnionID: "u2", Tier: "client", Language: "zh-CN", Phone: "+8613800138001"},
+			}},
+		{name: "ErrUnknownLinks", in: `[{"unionid": "u1", "advisor": "nobody", "boutique": "sh-nowhere"}]`,
+			errs: []string{"row 1: advisor: no such associate: import the associates first", "row 1: boutique: no such boutique: create it first"}},
+		{name: "ErrEveryProblemOfARow", in: `[{"id": "x", "tier": "gold", "phone": "021-6279 8888", "preferences": {"dates": [{"kind": "birthday", "date": "02-30"}]}}]`,
+			errs: []string{
+				"row 1: id: is given by Salon: leave it out of an import",
+				"row 1: identities: a customer needs a channel identity or a unionid",
+				"row 1: tier: must be one of: vvip, vip, client",
+				"row 1: phone: must be a mainland mobile...",
+				"row 1: preferences.dates[0].date: must be MM-DD or YYYY-MM-DD",
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Customers(strings.NewReader(tt.in), JSON)
+			got, err := readCustomers(strings.NewReader(tt.in), JSON)
 			checkLines(t, errLines(t, err), tt.errs)
 			checkValues(t, got, tt.want)
 		})

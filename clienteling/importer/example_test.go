@@ -22,7 +22,7 @@ func ExampleCatalog() {
 
 func ExampleRowErrors() {
 	in := "sku,title_en,price\n" +
-		"ML-BAG-01,Céleste Top-Handle Bag,0\n" +
+		"ML-BAG-01,Céleste Top-Handle Bag,0.00\n" +
 		"ML-BAG-02,,24800.00\n" +
 		"ML-BAG-01,Céleste Mini Bag,24800.00\n"
 	_, err := importer.Catalog(strings.NewReader(in), importer.CSV)

@@ -54,10 +54,11 @@ func fuzzImport[T any](f *testing.F, parse func(io.Reader, Format) ([]*T, error)
 
 func FuzzCatalogCSV(f *testing.F) {
 	fuzzImport(f, Catalog, &catalogKind, CSV,
-		catalogHeader+"ML-BAG-01,天穹手提包,Céleste bag,,,bags,3250000,CNY,,https://images.example.com/a.jpg,vip,sh-plaza66:2|bj-skp:1\n",
+		catalogHeader+"ML-BAG-01,天穹手提包,Céleste bag,,,bags,32500.00,CNY,,https://images.example.com/a.jpg,vip,sh-plaza66:2|bj-skp:1\n",
 		"sku,title_en,price,currency\nA,Bag,28900.00,CNY\nB,\"The \"\"It\"\" bag\",1,JPY\n",
+		"sku,title_en,price_minor,currency\nA,Bag,2890000,CNY\nB,Bag,1,KWD\n",
 		"sku,title_en,price\nA,\"Bag,1\n",
-		"\uFEFFSKU , Price,title_en,active\nA,1,Bag,否\n,,,\n")
+		"\uFEFFSKU , Price,title_en,active\nA,0.01,Bag,否\n,,,\n")
 }
 
 func FuzzCatalogJSON(f *testing.F) {
@@ -68,25 +69,26 @@ func FuzzCatalogJSON(f *testing.F) {
 }
 
 func FuzzAssociatesCSV(f *testing.F) {
-	fuzzImport(f, Associates, &associatesKind, CSV,
+	fuzzImport(f, readAssociates, &associatesKind, CSV,
 		"userid,name,boutique,role,email,status,hours\namy,Amy Li,sh-plaza66,associate,amy@example.com,,mon-fri 10:00-19:00|sat 12:00-20:00\n",
 		"userid,name,boutique,role,hours\nAmy,A,b,manager,daily 10:00-22:00\namy,A,b,associate,fri-mon 22:00-10:00\n")
 }
 
 func FuzzAssociatesJSON(f *testing.F) {
-	fuzzImport(f, Associates, &associatesKind, JSON,
+	fuzzImport(f, readAssociates, &associatesKind, JSON,
 		`[{"userid":"amy","name":"Amy","boutique":"sh-plaza66","role":"associate","hours":[{"day":"mon","open":"10:00","close":"19:00"}]}]`,
 		`[{"userid":"li.wei","name":"","boutique":"B","role":"boss","hours":[{"day":"mon","open":"22:00","close":"10:00"}]}]`)
 }
 
 func FuzzCustomersCSV(f *testing.F) {
-	fuzzImport(f, Customers, &customersKind, CSV,
+	fuzzImport(f, readCustomers, &customersKind, CSV,
 		customersHeader+"王思琪,oa,oDEMO0001,uDEMO0001,vvip,zh-CN,amy,sh-plaza66,+8613900000001,top,是,否,shoes:37|rtw:36,black\n",
+		"channel,external_id,advisor,phone\noa,o1,chenjing,139 0000 0001\noa,o2,nobody,0086-139-0000-0002\n",
 		"channel,external_id,unionid,dates\noa,o1,u1,birthday:02-29\nwecom,o1,u1,birthday:02-30\n,,,\n")
 }
 
 func FuzzCustomersJSON(f *testing.F) {
-	fuzzImport(f, Customers, &customersKind, JSON,
+	fuzzImport(f, readCustomers, &customersKind, JSON,
 		`[{"identities":[{"channel":"oa","external_id":"oDEMO1"}],"unionid":"u1","tier":"vip","language":"en","preferences":{"dates":[{"kind":"birthday","date":"05-18"}]}}]`,
 		`[{"id":"x"},{"unionid":"u1","created_at":1},{"unionid":"u1"}]`)
 }

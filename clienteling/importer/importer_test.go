@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -86,7 +87,7 @@ func TestFormatOf(t *testing.T) {
 
 func TestRowErrors(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		_, err := Catalog(strings.NewReader("sku,title_en,price\nA,Bag,0\n"), CSV)
+		_, err := Catalog(strings.NewReader("sku,title_en,price\nA,Bag,0.00\n"), CSV)
 		if got, want := err.Error(), "row 2: price.amount: must be > 0"; got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
@@ -174,7 +175,7 @@ func TestBounds(t *testing.T) {
 		checkLines(t, lines[MaxErrors:], []string{"... and 5 more", fmt.Sprintf("row %d: malformed CSV...", MaxErrors+7)})
 	})
 	t.Run("ErrLongCell", func(t *testing.T) {
-		in := "sku,title_en,description_en,price\nA,Bag," + strings.Repeat("x", MaxCellBytes+1) + ",1\n"
+		in := "sku,title_en,description_en,price_minor\nA,Bag," + strings.Repeat("x", MaxCellBytes+1) + ",1\n"
 		_, err := Catalog(strings.NewReader(in), CSV)
 		checkLines(t, errLines(t, err), []string{fmt.Sprintf("row 2: description_en: must be at most %d bytes", MaxCellBytes)})
 	})
@@ -184,7 +185,7 @@ func TestBounds(t *testing.T) {
 		checkLines(t, errLines(t, err), []string{fmt.Sprintf("row 1: must be at most %d bytes", MaxObjectBytes)})
 	})
 	t.Run("ErrLongTitle", func(t *testing.T) {
-		in := "sku,title_en,price\nA," + strings.Repeat("x", 201) + ",1\n"
+		in := "sku,title_en,price_minor\nA," + strings.Repeat("x", 201) + ",1\n"
 		_, err := Catalog(strings.NewReader(in), CSV)
 		checkLines(t, errLines(t, err), []string{"row 2: title[en]: must be at most 200 characters"})
 	})
@@ -195,4 +196,22 @@ func TestUnknownFormat(t *testing.T) {
 	if clienteling.ErrorCode(err) != clienteling.EINVALID || clienteling.ErrorField(err) != "format" {
 		t.Fatalf("got %v, want an invalid format error", err)
 	}
+}
+
+// The boutiques and associates the tests' rows may name. An associate
+// already there is "legacy", so that the tests' new associates are free.
+var (
+	testBoutiques = []*clienteling.Boutique{{ID: "sh-plaza66"}, {ID: "bj-skp"}, {ID: "b"}}
+	testStaff     = []*clienteling.Associate{
+		{UserID: "amy", Boutique: "sh-plaza66"}, {UserID: "chenjing", Boutique: "sh-plaza66"}, {UserID: "legacy", Boutique: "bj-skp"}}
+)
+
+// readAssociates is Associates against a directory holding "legacy".
+func readAssociates(r io.Reader, f Format) ([]*clienteling.Associate, error) {
+	return Associates(context.Background(), r, f, List(testBoutiques, testStaff[2:]))
+}
+
+// readCustomers is Customers against a directory holding amy and chenjing.
+func readCustomers(r io.Reader, f Format) ([]*clienteling.Customer, error) {
+	return Customers(context.Background(), r, f, List(testBoutiques, testStaff[:2]))
 }

@@ -53,7 +53,7 @@ func readJSON[T any](data []byte, b *batch[T]) {
 			b.errs.add(row, field, msg)
 			continue
 		}
-		b.accept(row, t)
+		b.accept(row, t, nil)
 	}
 	if _, err := dec.Token(); err != nil {
 		b.errs.stop(0, malformedJSON(data, err), clienteling.EINVALID)

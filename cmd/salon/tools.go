@@ -51,6 +51,9 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		return &exitError{2, errors.New("import needs a kind and a file")}
 	}
 	kind, path := fs.Arg(0), fs.Arg(1)
+	if kind != "catalog" && kind != "associates" && kind != "customers" {
+		return &exitError{2, fmt.Errorf("unknown import kind %q: catalog, associates or customers", kind)}
+	}
 	format, err := importer.FormatOf(path)
 	if err != nil {
 		return err
@@ -61,41 +64,55 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer f.Close()
 
-	var write func(*clienteling.Service) error
+	db, err := openOffline(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := clienteling.NewService(db, nil)
+	// The rows are checked against the database (advisors, boutiques, userids
+	// taken) before anything is written.
+	sys := systemCtx(ctx)
+	var write func() error
 	var n int
+	var prices []string
 	switch kind {
 	case "catalog":
 		ps, err := importer.Catalog(f, format)
 		if err != nil {
 			return rowErrors(stderr, err)
 		}
-		n, write = len(ps), func(s *clienteling.Service) error { return s.PutProducts(systemCtx(ctx), ps...) }
+		n, write = len(ps), func() error { return svc.PutProducts(sys, ps...) }
+		for _, p := range ps[:min(len(ps), pricesShown)] {
+			prices = append(prices, fmt.Sprintf("  sku %s: %s", p.SKU, p.Price))
+		}
 	case "associates":
-		as, err := importer.Associates(f, format)
+		as, err := importer.Associates(sys, f, format, svc)
 		if err != nil {
 			return rowErrors(stderr, err)
 		}
-		n, write = len(as), func(s *clienteling.Service) error { return s.CreateAssociates(systemCtx(ctx), as...) }
+		n, write = len(as), func() error { return svc.CreateAssociates(sys, as...) }
 	case "customers":
-		cs, err := importer.Customers(f, format)
+		cs, err := importer.Customers(sys, f, format, svc)
 		if err != nil {
 			return rowErrors(stderr, err)
 		}
-		n, write = len(cs), func(s *clienteling.Service) error { return s.ImportCustomers(systemCtx(ctx), cs...) }
-	default:
-		return &exitError{2, fmt.Errorf("unknown import kind %q: catalog, associates or customers", kind)}
+		n, write = len(cs), func() error { return svc.ImportCustomers(sys, cs...) }
 	}
-	db, err := openOffline(*dataDir)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := write(clienteling.NewService(db, nil)); err != nil {
+	if err := write(); err != nil {
 		return fmt.Errorf("nothing imported: %w", err)
 	}
 	fmt.Fprintf(stdout, "imported %d %s from %s\n", n, kind, filepath.Base(path))
+	if len(prices) > 0 {
+		// A price read in the wrong unit is off by a factor of 100: show a few
+		// as Salon now reads them, so that such a mistake is seen at once.
+		fmt.Fprintf(stdout, "prices as read, first %d:\n%s\n", len(prices), strings.Join(prices, "\n"))
+	}
 	return nil
 }
+
+// pricesShown is how many products' prices salon import catalog prints.
+const pricesShown = 3
 
 // rowErrors prints every rejected row and fails with status 1.
 func rowErrors(stderr io.Writer, err error) error {

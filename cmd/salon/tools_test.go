@@ -26,10 +26,10 @@ func TestImportAllOrNothing(t *testing.T) {
 	good := filepath.Join(t.TempDir(), "catalog.csv")
 	bad := filepath.Join(t.TempDir(), "catalog2.csv")
 	header := "sku,title_zh,title_en,description_zh,description_en,category,price,currency,sizes,images,min_tier,stock\n"
-	if err := os.WriteFile(good, []byte(header+"BAG-1,手袋,Bag,,,bags,2890000,CNY,,,,\n"), 0o600); err != nil {
+	if err := os.WriteFile(good, []byte(header+"BAG-1,手袋,Bag,,,bags,28900.00,CNY,,,,\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(bad, []byte(header+"BAG-2,手袋,Bag,,,bags,100,CNY,,,,\nBAG-3,鞋,Shoe,,,shoes,0,CNY,,,,\n"), 0o600); err != nil {
+	if err := os.WriteFile(bad, []byte(header+"BAG-2,手袋,Bag,,,bags,100.00,CNY,,,,\nBAG-3,鞋,Shoe,,,shoes,0.00,CNY,,,,\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -39,8 +39,8 @@ func TestImportAllOrNothing(t *testing.T) {
 		t.Fatalf("bad file: got %v and %q, want exit 1 naming row 3", err, stderr)
 	}
 	out, _, err := runSalon(t, env, "import", "catalog", good)
-	if err != nil || !strings.Contains(out, "imported 1 catalog") {
-		t.Fatalf("good file: %v %q", err, out)
+	if err != nil || !strings.Contains(out, "imported 1 catalog") || !strings.Contains(out, "sku BAG-1: CNY 28,900.00") {
+		t.Fatalf("good file: %v %q, want the price as read", err, out)
 	}
 
 	db, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
@@ -51,6 +51,55 @@ func TestImportAllOrNothing(t *testing.T) {
 	ps, err := db.FindProducts(context.Background(), clienteling.ProductFilter{})
 	if err != nil || len(ps) != 1 || ps[0].SKU != "BAG-1" {
 		t.Fatalf("got %v (%v), want only BAG-1: the bad file must write nothing", ps, err)
+	}
+}
+
+// Rows naming what the database does not hold are refused with their row,
+// and nothing of the file is written.
+func TestImportChecksTheDatabase(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SALON_DATA_DIR": dir}
+	write := func(name, content string) string {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	db, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := clienteling.NewService(db, nil)
+	if err := svc.CreateBoutique(systemCtx(t.Context()), &clienteling.Boutique{ID: "sh-plaza66", Brand: "maison", Name: "Plaza 66", City: "Shanghai", Timezone: "Asia/Shanghai"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	associates := write("associates.csv", "userid,name,boutique,role\namy,Amy,sh-plaza66,associate\nben,Ben,bj-skp,associate\n")
+	_, stderr, err := runSalon(t, env, "import", "associates", associates)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(stderr, "row 3: boutique: no such boutique") {
+		t.Fatalf("associates: got %v and %q, want exit 1 naming row 3", err, stderr)
+	}
+	associates = write("associates.csv", "userid,name,boutique,role\namy,Amy,sh-plaza66,associate\n")
+	if _, _, err := runSalon(t, env, "import", "associates", associates); err != nil {
+		t.Fatal(err)
+	}
+	customers := write("customers.csv", "channel,external_id,advisor,phone\noa,o1,amy,138 0013 8000\noa,o2,ben,\n")
+	_, stderr, err = runSalon(t, env, "import", "customers", customers)
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(stderr, "row 3: advisor: no such associate") {
+		t.Fatalf("customers: got %v and %q, want exit 1 naming row 3", err, stderr)
+	}
+
+	db, err = store.Open(filepath.Join(dir, store.FileName), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if cs, err := db.FindCustomers(t.Context(), clienteling.CustomerFilter{}); err != nil || len(cs) != 0 {
+		t.Fatalf("got %d customers (%v), want none: a rejected file writes nothing", len(cs), err)
 	}
 }
 
