@@ -85,7 +85,7 @@ func startRelay(t *testing.T, url string, opts store.Options, tune func(*natsbus
 	return rig
 }
 
-// send commits messages from clients numbered from to to, each announced
+// send commits messages numbered from up to (not including) to, each announced
 // by one event, and wakes the relay.
 func (rig *relayRig) send(from, to int) {
 	rig.t.Helper()
