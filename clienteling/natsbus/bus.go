@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -55,36 +56,83 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "server", nc.ConnectedUrlRedacted()) }),
+		// A server that was down when Open ran gets its streams once it is
+		// up; until then every publish would find no stream to answer it.
+		nats.ConnectHandler(func(nc *nats.Conn) {
+			log.Info("nats connected", "server", nc.ConnectedUrlRedacted())
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				js, err := jetstream.New(nc)
+				if err == nil {
+					err = ensureStreams(ctx, js)
+				}
+				if err != nil && !nc.IsClosed() {
+					log.Warn("nats connected but streams not ready", "err", err)
+				}
+			}()
+		}),
 	}
-	url := cfg.URLs
-	if url == "" {
+	servers := cfg.URLs
+	if servers == "" {
 		s, err := startEmbedded(cfg)
 		if err != nil {
 			return nil, err
 		}
 		b.embedded = s
-		url = s.ClientURL()
+		servers = s.ClientURL()
 		opts = append(opts, nats.InProcessServer(s))
 	}
-	nc, err := nats.Connect(url, opts...)
+	nc, err := nats.Connect(servers, opts...)
 	if err != nil {
 		b.shutdownEmbedded()
 		return nil, fmt.Errorf("connect to nats: %w", err)
 	}
 	b.Conn = nc
-	js, err := jetstream.New(nc)
+	// Without a timeout an unanswered publish stays pending in the client
+	// for ever, and enough of them stall every later publish.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(PublishTimeout))
 	if err != nil {
 		b.Close()
 		return nil, err
 	}
 	b.JS = js
-	if b.embedded != nil || nc.IsConnected() {
-		if err := b.EnsureStreams(ctx); err != nil {
-			b.Close()
-			return nil, err
-		}
+	if b.embedded == nil && !nc.IsConnected() {
+		log.Warn("nats: will keep connecting in the background", "err", unreachable(nc))
+		return b, nil
+	}
+	if err := b.EnsureStreams(ctx); err != nil {
+		b.Close()
+		return nil, err
 	}
 	return b, nil
+}
+
+// unreachable says that nc has no server now, and where it keeps trying.
+// The client's own error for a publish before the first connection is
+// "headers not supported by this server", which sends an operator looking
+// for the wrong cause.
+func unreachable(nc *nats.Conn) error {
+	reason := strings.ToLower(nc.Status().String())
+	if err := nc.LastError(); err != nil {
+		reason = err.Error()
+	}
+	servers := nc.Servers()
+	for i, s := range servers {
+		servers[i] = redactURL(s)
+	}
+	return fmt.Errorf("NATS unreachable at %s: %s", strings.Join(servers, ", "), reason)
+}
+
+// redactURL hides credentials in a server URL, which may carry a user and
+// password or a token.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = url.User("redacted")
+	return u.String()
 }
 
 // startEmbedded runs a JetStream server inside this process.
@@ -126,8 +174,10 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 const EventsDuplicateWindow = 10 * time.Minute
 
 // EnsureStreams creates or updates the streams Salon publishes to.
-func (b *Bus) EnsureStreams(ctx context.Context) error {
-	_, err := b.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+func (b *Bus) EnsureStreams(ctx context.Context) error { return ensureStreams(ctx, b.JS) }
+
+func ensureStreams(ctx context.Context, js jetstream.JetStream) error {
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        EventsStream,
 		Description: "Salon domain events for integrations",
 		Subjects:    []string{SubjectEvents},
@@ -141,7 +191,7 @@ func (b *Bus) EnsureStreams(ctx context.Context) error {
 	}
 	// Notifications are for people online now; the stream exists so that
 	// the relay gets an acknowledgement (and deduplication) for them too.
-	_, err = b.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        NotifyStream,
 		Description: "Salon notifications to associates and boutiques",
 		Subjects:    []string{SubjectNotify},
@@ -158,7 +208,7 @@ func (b *Bus) EnsureStreams(ctx context.Context) error {
 // Ready reports why the bus cannot be used now, or nil.
 func (b *Bus) Ready(ctx context.Context) error {
 	if !b.Conn.IsConnected() {
-		return fmt.Errorf("nats not connected (%s)", strings.ToLower(b.Conn.Status().String()))
+		return unreachable(b.Conn)
 	}
 	if _, err := b.JS.Stream(ctx, EventsStream); err != nil {
 		if errors.Is(err, jetstream.ErrStreamNotFound) {

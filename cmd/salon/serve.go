@@ -115,6 +115,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.relay = natsbus.NewRelay(m.DB, m.Bus.JS, m.Log)
+	m.relay.Clock = m.clock()
+	if err := m.relay.Register(m.Registry); err != nil {
+		return err
+	}
 	m.workers.start("outbox relay", m.relay)
 	m.startEscalator()
 	if err := m.startProfiles(client); err != nil {
@@ -137,9 +141,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	staffAPI.ContactWays = m.contactWays()
 	staffAPI.Register(mux)
 	registerOps(mux, m.Registry, []readiness{
-		{"database", m.DB.Ping},
-		{"nats", m.Bus.Ready},
-		{"workers", m.workers.check},
+		{name: "database", check: m.DB.Ping},
+		{name: "nats", check: m.Bus.Ready},
+		{name: "workers", check: m.workers.check},
+		// A backlog while NATS is up is the relay catching up; refusing
+		// traffic for it would turn a delay into WeChat giving up on us.
+		{name: "outbox", note: m.relay.Status},
 	})
 	handler := newHTTPMetrics(m.Registry).instrument(mux)
 
