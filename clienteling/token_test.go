@@ -135,6 +135,16 @@ func TestDepartureRevokesTokens(t *testing.T) {
 	if _, err := m.Service.Authenticate(t.Context(), sophies); err != nil {
 		t.Errorf("sophie: %v", err)
 	}
+
+	departed := clienteling.StatusDeparted
+	asAdmin := clienteling.WithPrincipal(t.Context(), clientelingtest.AsAdmin)
+	if _, err := m.Service.UpdateAssociate(asAdmin, "ben", &clienteling.AssociatePatch{Status: &departed}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Service.IssueToken(asAdmin, &clienteling.Token{Subject: "ben", Role: clienteling.RoleAssociate})
+	if clienteling.ErrorCode(err) != clienteling.EINVALID || clienteling.ErrorField(err) != "subject" {
+		t.Errorf("a token for departed ben: got %v, want %s naming subject", err, clienteling.EINVALID)
+	}
 }
 
 func TestRevokeToken(t *testing.T) {
