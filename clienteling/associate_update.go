@@ -5,8 +5,10 @@ import "context"
 // AssociateUpdater changes an associate in one transaction; part of Store.
 type AssociateUpdater interface {
 	// UpdateAssociate applies fn to the stored associate and saves the
-	// result in one transaction; fn's error aborts it. ENOTFOUND if there
-	// is no such associate.
+	// result in one transaction; fn's error aborts it. When fn makes them
+	// departed, every token issued to them is revoked in that transaction,
+	// so that coming back does not revive it. ENOTFOUND if there is no
+	// such associate.
 	UpdateAssociate(ctx context.Context, id AssociateID, fn func(*Associate) error) (*Associate, error)
 }
 

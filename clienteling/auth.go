@@ -1,9 +1,6 @@
 package clienteling
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // Roles a bearer token can carry, from narrowest to widest view.
 const (
@@ -35,24 +32,4 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 func PrincipalFrom(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	return p
-}
-
-// Token is an issued bearer token. Only its hash is stored.
-type Token struct {
-	Subject   string    `json:"subject" validate:"required,max=64"`
-	Role      string    `json:"role" validate:"required,oneof=associate manager crm admin"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// TokenStore keeps issued tokens by the SHA-256 of their secret.
-type TokenStore interface {
-	// CreateToken stores t under hash.
-	CreateToken(ctx context.Context, hash [32]byte, t *Token) error
-	// FindToken returns the token stored under hash, or ENOTFOUND.
-	FindToken(ctx context.Context, hash [32]byte) (*Token, error)
-	// AdminTokenHash returns the stored hash of the bootstrap admin token, or
-	// ENOTFOUND before the first start.
-	AdminTokenHash(ctx context.Context) ([32]byte, error)
-	// SetAdminTokenHash stores the hash of the bootstrap admin token.
-	SetAdminTokenHash(ctx context.Context, hash [32]byte) error
 }

@@ -2,10 +2,6 @@ package clienteling
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"time"
 )
 
@@ -44,6 +40,7 @@ type Service struct {
 	clock          Clock
 	afterReply     func()                                // wakes the sender; see SetReplyNotifier
 	transferNotice func(lang, advisorName string) string // see SetTransferNotice
+	tokenUses      tokenUses                             // see Authenticate
 }
 
 // NewService returns a Service over store.
@@ -52,86 +49,6 @@ func NewService(store Store, clock Clock) *Service {
 		clock = SystemClock{}
 	}
 	return &Service{store: store, clock: clock}
-}
-
-// TokenPrefix starts every bearer token Salon issues, so that a leaked one is
-// easy to recognise in a secret scanner.
-const TokenPrefix = "slt_"
-
-// NewSecret returns a fresh bearer token secret and its hash.
-func NewSecret() (secret string, hash [32]byte) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("clienteling: no randomness: " + err.Error())
-	}
-	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
-	return secret, HashSecret(secret)
-}
-
-// HashSecret returns the hash under which a token secret is stored.
-func HashSecret(secret string) [32]byte { return sha256.Sum256([]byte(secret)) }
-
-// Authenticate returns the principal a bearer token secret stands for.
-// EUNAUTHORIZED if it stands for nobody.
-func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, error) {
-	if secret == "" || len(secret) > 256 {
-		return nil, Errorf(EUNAUTHORIZED, "missing or malformed bearer token")
-	}
-	hash := HashSecret(secret)
-	if admin, err := s.store.AdminTokenHash(ctx); err == nil && subtle.ConstantTimeCompare(admin[:], hash[:]) == 1 {
-		return &Principal{Subject: "admin", Role: RoleAdmin}, nil
-	} else if err != nil && ErrorCode(err) != ENOTFOUND {
-		return nil, err
-	}
-	t, err := s.store.FindToken(ctx, hash)
-	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(EUNAUTHORIZED, "unknown bearer token")
-	} else if err != nil {
-		return nil, err
-	}
-	p := &Principal{Subject: t.Subject, Role: t.Role}
-	if t.Role == RoleAssociate || t.Role == RoleManager {
-		a, err := s.store.FindAssociate(ctx, AssociateID(t.Subject))
-		if ErrorCode(err) == ENOTFOUND {
-			return nil, Errorf(EUNAUTHORIZED, "token of an unknown associate")
-		} else if err != nil {
-			return nil, err
-		}
-		if a.Status == StatusDeparted {
-			return nil, Errorf(EUNAUTHORIZED, "token of a departed associate")
-		}
-		p.Boutique = a.Boutique
-	}
-	return p, nil
-}
-
-// IssueToken creates a bearer token for t.Subject with t.Role and returns its
-// secret, which is shown once and never stored. Admin only. Associate and
-// manager tokens must name an existing associate of that role or wider.
-func (s *Service) IssueToken(ctx context.Context, t *Token) (string, error) {
-	if err := require(ctx, RoleAdmin); err != nil {
-		return "", err
-	}
-	if err := Validate(t); err != nil {
-		return "", err
-	}
-	if t.Role == RoleAssociate || t.Role == RoleManager {
-		a, err := s.store.FindAssociate(ctx, AssociateID(t.Subject))
-		if ErrorCode(err) == ENOTFOUND {
-			return "", FieldError("subject", "no associate with this userid")
-		} else if err != nil {
-			return "", err
-		}
-		if t.Role == RoleManager && a.Role != StaffManager {
-			return "", FieldError("role", "the associate is not a manager")
-		}
-	}
-	t.CreatedAt = s.clock.Now().UTC()
-	secret, hash := NewSecret()
-	if err := s.store.CreateToken(ctx, hash, t); err != nil {
-		return "", err
-	}
-	return secret, nil
 }
 
 // Require returns EUNAUTHORIZED without a principal in ctx and EFORBIDDEN

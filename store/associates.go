@@ -9,7 +9,8 @@ import (
 )
 
 // UpdateAssociate implements clienteling.AssociateUpdater: fn changes the
-// associate read in the transaction that writes it back. Userid and
+// associate read in the transaction that writes it back, and a departure
+// revokes their tokens in it. Userid and
 // boutique do not change here: a move between boutiques is a transfer.
 func (db *DB) UpdateAssociate(ctx context.Context, id clienteling.AssociateID, fn func(*clienteling.Associate) error) (*clienteling.Associate, error) {
 	var out *clienteling.Associate
@@ -19,12 +20,18 @@ func (db *DB) UpdateAssociate(ctx context.Context, id clienteling.AssociateID, f
 			return err
 		}
 		a := r.domain(string(id))
+		was := a.Status
 		if err := fn(a); err != nil {
 			return err
 		}
 		a.UserID, a.Boutique = id, clienteling.BoutiqueID(r.Boutique)
 		if err := clienteling.Validate(a); err != nil {
 			return err
+		}
+		if a.Status == clienteling.StatusDeparted && was != clienteling.StatusDeparted {
+			if err := revokeSubjectTokens(tx, string(id), db.now().UTC()); err != nil {
+				return err
+			}
 		}
 		out = a
 		return put(tx, bucketAssociates, []byte(id), associateToRecord(a))

@@ -271,9 +271,14 @@ func (r *productRecord) domain(sku string) *clienteling.Product {
 	return p
 }
 
+// tokenRecord is an issued token. Version 1 had no expiry, use or
+// revocation times; they read as zero: never.
 type tokenRecord struct {
-	V         int       `json:"v"`
-	Subject   string    `json:"subject"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"created"`
+	V          int       `json:"v"`
+	Subject    string    `json:"subject"`
+	Role       string    `json:"role"`
+	CreatedAt  time.Time `json:"created"`
+	ExpiresAt  time.Time `json:"expires,omitzero"`
+	LastUsedAt time.Time `json:"used,omitzero"`
+	RevokedAt  time.Time `json:"revoked,omitzero"`
 }

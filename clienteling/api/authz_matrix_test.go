@@ -30,7 +30,8 @@ type statuses [4]int
 //
 // Paths and bodies may hold placeholders, filled from the fixture:
 // {client} and {openid} are the associate's own client (in the manager's
-// boutique), {staff} is the associate themself. For a role whose call
+// boutique), {staff} is the associate themself, {token} the id of the CRM
+// team's token. For a role whose call
 // succeeds, the row is also run first against what that role must not see
 // (another associate's client for the associate, another boutique's client
 // and associate for the manager) and must answer 404, as if it did not
@@ -48,6 +49,8 @@ var authzMatrix = []struct {
 	{"POST /api/v1/associates", "/api/v1/associates", `{"userid":"nina","name":"Nina","boutique":"sh-plaza66","role":"associate"}`, statuses{403, 403, 403, 201}},
 	{"GET /api/v1/associates", "/api/v1/associates", "", statuses{200, 200, 200, 200}},
 	{"POST /api/v1/tokens", "/api/v1/tokens", `{"subject":"crm-two","role":"crm"}`, statuses{403, 403, 403, 201}},
+	{"GET /api/v1/tokens", "/api/v1/tokens", "", statuses{403, 403, 403, 200}},
+	{"DELETE /api/v1/tokens/{id}", "/api/v1/tokens/{token}", "", statuses{403, 403, 403, 204}},
 	{"POST /api/v1/products", "/api/v1/products", `{"sku":"BAG-1","title":{"en":"Bag"},"price":{"amount":100,"currency":"CNY"}}`, statuses{403, 403, 201, 201}},
 	{"GET /api/v1/products", "/api/v1/products?q=bag", "", statuses{200, 200, 200, 200}},
 	{"GET /api/v1/customers", "/api/v1/customers", "", statuses{200, 200, 200, 200}},
@@ -253,7 +256,9 @@ func (f *matrixFixture) fill(s string, hidden bool, role string) string {
 			client = f.sophies
 		}
 	}
-	return strings.NewReplacer("{client}", string(client.ID), "{openid}", client.Identities[0].ExternalID, "{staff}", staff).Replace(s)
+	token := clienteling.TokenIDOf(clienteling.HashSecret(f.tokens[clienteling.RoleCRM]))
+	return strings.NewReplacer("{client}", string(client.ID), "{openid}", client.Identities[0].ExternalID, "{staff}", staff,
+		"{token}", string(token)).Replace(s)
 }
 
 // do makes one request and returns the status and the body.

@@ -59,6 +59,8 @@ func (s *Server) Register(mux Mux) {
 	route("POST /api/v1/associates", s.createAssociate)
 	route("GET /api/v1/associates", s.listAssociates)
 	route("POST /api/v1/tokens", s.issueToken)
+	route("GET /api/v1/tokens", s.listTokens)
+	route("DELETE /api/v1/tokens/{id}", s.revokeToken)
 	route("POST /api/v1/products", s.putProduct)
 	route("GET /api/v1/products", s.listProducts)
 	route("GET /api/v1/customers", s.findCustomers)
@@ -79,12 +81,12 @@ func (s *Server) Register(mux Mux) {
 // context before h runs, and turns h's error into the JSON error answer.
 func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		secret, ok := bearer(r.Header.Get("Authorization"))
 		if !ok {
 			httpjson.WriteError(w, r, s.log, clienteling.Errorf(clienteling.EUNAUTHORIZED, "missing bearer token"))
 			return
 		}
-		p, err := s.svc.Authenticate(r.Context(), strings.TrimSpace(secret))
+		p, err := s.svc.Authenticate(r.Context(), secret)
 		if err != nil {
 			httpjson.WriteError(w, r, s.log, err)
 			return
@@ -94,6 +96,16 @@ func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request) error)
 			httpjson.WriteError(w, r, s.log, err)
 		}
 	})
+}
+
+// bearer returns the credentials of an Authorization header of the Bearer
+// scheme, whose name is case-insensitive (RFC 9110, section 11.1).
+func bearer(header string) (string, bool) {
+	scheme, credentials, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(credentials), true
 }
 
 func (s *Server) createBoutique(w http.ResponseWriter, r *http.Request) error {
@@ -141,25 +153,6 @@ func (s *Server) listAssociates(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"associates": nonNil(as)})
-	return nil
-}
-
-func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) error {
-	if err := clienteling.Require(r.Context(), clienteling.RoleAdmin); err != nil {
-		return err
-	}
-	var t clienteling.Token
-	if err := httpjson.Decode(w, r, &t); err != nil {
-		return err
-	}
-	if !t.CreatedAt.IsZero() {
-		return clienteling.FieldError("created_at", "is set by the server")
-	}
-	secret, err := s.svc.IssueToken(r.Context(), &t)
-	if err != nil {
-		return err
-	}
-	httpjson.Write(w, http.StatusCreated, map[string]any{"token": secret, "subject": t.Subject, "role": t.Role, "created_at": t.CreatedAt})
 	return nil
 }
 

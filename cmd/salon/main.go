@@ -55,6 +55,7 @@ Usage:
   salon export customer ID                          a client's data as JSON
   salon erase customer ID                           erase a client's data
   salon load [flags]                                load a sandbox Salon's callback over HTTP
+  salon token rotate-admin                          replace the bootstrap admin token
   salon version                                     version, commit and Go version
 
 Each command takes --help.
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdErase(ctx, rest, getenv, stdout, stderr)
 	case "load":
 		return cmdLoad(ctx, rest, getenv, stdout, stderr)
+	case "token":
+		return cmdToken(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return nil

@@ -59,7 +59,7 @@ type Main struct {
 	wecom     *wecomParts // nil unless WeCom is configured
 	escalator *clienteling.Escalator
 
-	generatedAdmin string // for tests: the token printed at first start
+	generatedAdmin string // made at first start, stored and printed once it succeeded
 }
 
 // Run opens everything and starts serving; it returns once the listener is
@@ -170,6 +170,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Config.SandboxMode() {
 		mode = "sandbox"
 	}
+	if err := m.showAdminToken(ctx); err != nil {
+		return err
+	}
 	m.Log.Info("salon serving", "mode", mode, "url", m.URL(), "data_dir", m.Config.DataDir, "nats", natsMode(m.Config))
 	if m.sandbox != nil {
 		m.Log.Info("SANDBOX MODE: no WeChat credentials are set, so a built-in simulator stands in for WeChat; nothing reaches real clients",
@@ -243,7 +246,10 @@ func (m *Main) Close() error {
 }
 
 // bootstrapAdmin makes sure an admin token exists: the configured one, the
-// stored one, or a new one printed once. Only its hash is kept.
+// stored one, or, at the first start, a new one that showAdminToken stores
+// and prints once start-up has succeeded. Until then it is kept in memory
+// only, so that a start that fails leaves none behind: the next one makes
+// and shows another, and no token exists that nobody has seen.
 func (m *Main) bootstrapAdmin(ctx context.Context) error {
 	if m.Config.AdminToken != "" {
 		return m.DB.SetAdminTokenHash(ctx, clienteling.HashSecret(m.Config.AdminToken))
@@ -253,11 +259,20 @@ func (m *Main) bootstrapAdmin(ctx context.Context) error {
 	} else if clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
 		return err
 	}
-	secret, hash := clienteling.NewSecret()
-	if err := m.DB.SetAdminTokenHash(ctx, hash); err != nil {
+	m.generatedAdmin, _ = clienteling.NewSecret()
+	return nil
+}
+
+// showAdminToken stores the admin token made by bootstrapAdmin and prints
+// it, once: the last step of a successful start. Only its hash is kept;
+// `salon token rotate-admin` makes a new one if this print is lost.
+func (m *Main) showAdminToken(ctx context.Context) error {
+	if m.generatedAdmin == "" {
+		return nil
+	}
+	if err := m.DB.SetAdminTokenHash(ctx, clienteling.HashSecret(m.generatedAdmin)); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "\nAdmin token (shown once, stored only as a hash; keep it safe):\n\n    %s\n\n", secret)
-	m.generatedAdmin = secret
+	fmt.Fprintf(m.Stdout, "\nAdmin token (shown once, stored only as a hash; keep it safe):\n\n    %s\n\n", m.generatedAdmin)
 	return nil
 }
