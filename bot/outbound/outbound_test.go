@@ -161,7 +161,9 @@ func TestDeliveryHangingWeChat(t *testing.T) {
 	if d := outbound.New(nil, outbound.APIs{}, outbound.Options{}).Options(); d.CallTimeout != 5*time.Second || d.Attempts != 5 {
 		t.Fatalf("defaults: call timeout %v, attempts %d; want 5s and 5", d.CallTimeout, d.Attempts)
 	}
-	r := startRig(t, outbound.Options{CallTimeout: 50 * time.Millisecond})
+	// Long enough that every abandoned call has reached the fake first, even
+	// on a loaded machine: the fake counts what it received.
+	r := startRig(t, outbound.Options{CallTimeout: 300 * time.Millisecond})
 	c := r.client(t, "oHANG000001", "")
 	r.fake.Always(outbound.CustomSendPath, wechattest.Fault{Hang: true})
 	m := r.send(t, c, &clienteling.Outgoing{Type: "text", Channel: "oa", Text: "hello"})
