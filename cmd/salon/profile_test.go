@@ -2,29 +2,30 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // waitCustomer polls the API until cond holds for the client known by openid.
 func waitCustomer(t *testing.T, m *Main, openid string, cond func(c *clienteling.Customer) bool) *clienteling.Customer {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var found *clienteling.Customer
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		var c clienteling.Customer
 		status := call(t, m, "GET", "/api/v1/customers?channel=oa&external_id="+openid, testAdminToken, nil, &c)
-		if status == 200 && cond(&c) {
-			return &c
+		if status != 200 || !cond(&c) {
+			return fmt.Errorf("client %s: condition not met (last: %d %+v)", openid, status, c)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("client %s: condition not met within 10s (last: %d %+v)", openid, status, c)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		found = &c
+		return nil
+	})
+	return found
 }
 
 func TestNewClientProfileFromUserInfo(t *testing.T) {
