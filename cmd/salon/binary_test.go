@@ -65,6 +65,7 @@ func TestMain(m *testing.M) {
 // in sandbox mode and says so, prints the admin token once, refuses a second
 // process on the same data dir, and exits cleanly on SIGTERM.
 func TestBinaryServeAndStop(t *testing.T) {
+	t.Parallel()
 	bin := buildSalon(t)
 	dataDir := t.TempDir()
 	cmd := exec.Command(bin, "serve", "--http-addr", "127.0.0.1:0")

@@ -39,6 +39,7 @@ func waitNotice(t *testing.T, next func() ([]byte, error), typ string) []byte {
 // ten more minutes pass, and at the next start the escalation fires for
 // the boutique's managers.
 func TestReplyDueAndEscalationSurviveRestart(t *testing.T) {
+	t.Parallel()
 	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, shanghaiTime)) // a Monday
 	dir := t.TempDir()
 	inDir := func(c *Config) { c.DataDir = dir }
@@ -106,6 +107,7 @@ func TestReplyDueAndEscalationSurviveRestart(t *testing.T) {
 // boutique; an associate may not, and a manager may not reach outside
 // their boutique.
 func TestManagerAssignsConversation(t *testing.T) {
+	t.Parallel()
 	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, shanghaiTime))
 	m := mustRunMainAt(t, clock)
 	now := time.Now()
@@ -149,6 +151,7 @@ func TestManagerAssignsConversation(t *testing.T) {
 // boutique's queue, offered to a colleague on duty (a Tuesday afternoon,
 // when chenjing works).
 func TestAwayAdvisorRoutesToBoutique(t *testing.T) {
+	t.Parallel()
 	clock := clientelingtest.NewClock(time.Date(2026, 11, 24, 14, 0, 0, 0, shanghaiTime))
 	m := mustRunMainAt(t, clock)
 	amy := tokenFor(t, m, "amy", "associate")

@@ -36,6 +36,7 @@ func post(t *testing.T, m *Main, cb *wechattest.Callback) (int, string) {
 }
 
 func TestOACallbackStoresOnceAndNotifies(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	sub, err := m.Bus.Conn.SubscribeSync("salon.events.message.received")
 	if err != nil {
@@ -74,6 +75,7 @@ func TestOACallbackStoresOnceAndNotifies(t *testing.T) {
 }
 
 func TestOACallbackRejections(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	oa := oaSender(m)
 	text := func(from string) []byte {
@@ -119,6 +121,7 @@ func TestOACallbackRejections(t *testing.T) {
 // TestOACallbackWithNATSDown: with NATS stopped, callbacks are still
 // acknowledged; the notifications follow once it is back, each once.
 func TestOACallbackWithNATSDown(t *testing.T) {
+	t.Parallel()
 	ext := clientelingtest.RunNATS(t)
 	url := ext.URL
 	m := MustRunMain(t, func(c *Config) { c.NATSURL = url })

@@ -89,6 +89,7 @@ func waitHistory(t *testing.T, m *Main, external string, want []string) {
 }
 
 func TestKfCallbackPullsOnceAndResumesAfterRestart(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	at := time.Now().Add(-time.Minute)
 	fake.EnqueueKf(testKfID,
@@ -150,6 +151,7 @@ func TestKfCallbackPullsOnceAndResumesAfterRestart(t *testing.T) {
 }
 
 func TestKfCallbackRefusesForgery(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	m := MustRunMain(t, withWeCom(fake))
 	if status, _ := postTo(t, m, "/wecom/kf", kfNotice(fake, "tok").Forge()); status != 401 {
@@ -161,6 +163,7 @@ func TestKfCallbackRefusesForgery(t *testing.T) {
 }
 
 func TestWeComAppCallback(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	m := MustRunMain(t, withWeCom(fake))
 	corp := fake.Options().CorpID
@@ -195,6 +198,7 @@ func TestWeComAppCallback(t *testing.T) {
 // in their language, through send_msg_on_event, even if the event is
 // pulled twice.
 func TestKfEnterSessionWelcomesOnce(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	at := time.Now().Add(-time.Second)
 	enter := wechattest.KfEvent("e1", testKfID, "wmNEWKF", "enter_session", at, map[string]any{"welcome_code": "WC1", "scene": "qr"})

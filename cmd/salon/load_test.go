@@ -17,6 +17,7 @@ import (
 // was achieved and whether the target was reached; with --rate 0 it says
 // there was no schedule to measure from.
 func TestLoadCommand(t *testing.T) {
+	t.Parallel()
 	load := func(t *testing.T, args ...string) string {
 		t.Helper()
 		var out, errs bytes.Buffer
@@ -79,6 +80,7 @@ func TestLoadCommand(t *testing.T) {
 // neither skips messages nor slows down, counts each from when it was due,
 // and says the target was not reached.
 func TestLoadCountsFromSchedule(t *testing.T) {
+	t.Parallel()
 	// Two connections to a 20 ms handler carry at most 100 messages a
 	// second, a tenth of the target.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -128,6 +130,7 @@ func TestLoadCountsFromSchedule(t *testing.T) {
 // Failures are counted by kind, each with its first error, and only
 // acknowledged messages count as achieved.
 func TestLoadCountsErrorsByKind(t *testing.T) {
+	t.Parallel()
 	// Even messages are refused with 503, odd ones acknowledged.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if i, _ := strconv.Atoi(r.URL.Query().Get("i")); i%2 == 0 {

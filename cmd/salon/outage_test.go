@@ -23,6 +23,7 @@ const natsOutage = 30 * time.Second
 // seconds and started again: every message is acknowledged, and every
 // notification reaches the notify stream exactly once.
 func TestNotificationsSurviveNATSOutage(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a 30-second outage; -short skips it")
 	}

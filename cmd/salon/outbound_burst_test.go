@@ -95,6 +95,9 @@ func sentTexts(t *testing.T, fake *wechattest.Server) map[string]int {
 
 // 1 000 replies while WeChat takes 200 ms a call: every one is delivered,
 // none twice, and the calls never exceed the custom-send ceiling.
+//
+// It is not parallel: it measures a rate where the calls arrive, and other
+// tests' load on the CPU would bunch the arrivals.
 func TestReplyBurstRateLimited(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about ten seconds of sending; -short skips it")
@@ -141,6 +144,7 @@ func TestReplyBurstRateLimited(t *testing.T) {
 // reply reaches WeChat once, and its message.sent event reaches
 // SALON_EVENTS once.
 func TestReplyNATSOutage(t *testing.T) {
+	t.Parallel()
 	ext := clientelingtest.RunNATS(t)
 	fake := wechattest.Start(t, wechattest.Options{})
 	m := MustRunMain(t, withOA(fake), func(c *Config) { c.NATSURL = ext.URL })

@@ -67,6 +67,7 @@ func reply(t *testing.T, m *Main, token, customer, text string, out any) int {
 }
 
 func TestReplyDelivered(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	fake := m.sandbox.fake
 	amy := tokenFor(t, m, "amy", "associate")
@@ -130,6 +131,7 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func TestReplyFailedOutsideWeChatWindow(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	customer := replyClient(t, m, "oCLOSED0001", false)
 	m.sandbox.fake.ResetCalls()
@@ -148,6 +150,7 @@ func TestReplyFailedOutsideWeChatWindow(t *testing.T) {
 }
 
 func TestReplyServiceWindow(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	amy := tokenFor(t, m, "amy", "associate")
 	silent := replyClient(t, m, "oSILENT0001", true)
@@ -182,6 +185,7 @@ func TestReplyServiceWindow(t *testing.T) {
 }
 
 func TestReplyAuthorisation(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	customer := replyClient(t, m, "oAUTHZ0001", false)
 	tests := []struct {

@@ -29,6 +29,7 @@ func waitCustomer(t *testing.T, m *Main, openid string, cond func(c *clienteling
 }
 
 func TestNewClientProfileFromUserInfo(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	m.sandbox.fake.SetOAUser(wechattest.OAUser{OpenID: "oENGLISH01", Subscribe: true, Language: "en", UnionID: "uENGLISH01"})
 	cb := oaSender(m).Safe(wechattest.TextMsg("gh_salon", "oENGLISH01", "Hello, is the bag in black?", 77, time.Now()).XML())
@@ -44,6 +45,7 @@ func TestNewClientProfileFromUserInfo(t *testing.T) {
 // TestUnionIDMergesOAIntoWeComClient: a client known on WeCom writes on the
 // Official Account; user/info's unionid makes them one person.
 func TestUnionIDMergesOAIntoWeComClient(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	known := &clienteling.Customer{Name: "Mei", UnionID: "uMEI", Tier: "vip", Language: "zh-CN",
 		Identities: []clienteling.Identity{{Channel: "wecom", ExternalID: "wmMEI"}}}
@@ -69,6 +71,7 @@ func TestUnionIDMergesOAIntoWeComClient(t *testing.T) {
 // TestAcknowledgementDoesNotWaitForWeChat: with WeChat's API hanging, the
 // callback is still answered within WeChat's patience; the profile waits.
 func TestAcknowledgementDoesNotWaitForWeChat(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	m.sandbox.fake.Always("/cgi-bin/user/info", wechattest.Fault{Hang: true})
 	m.sandbox.fake.Always("/cgi-bin/stable_token", wechattest.Fault{Hang: true})

@@ -20,6 +20,7 @@ import (
 // client, and is never sent twice) and the client's next reply goes out:
 // a message left sending would hold back every later one.
 func TestServeReconcilesAfterCrash(t *testing.T) {
+	t.Parallel()
 	bin := buildSalon(t)
 	fake := wechattest.Start(t, wechattest.Options{})
 	dataDir := t.TempDir()

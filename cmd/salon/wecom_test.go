@@ -85,6 +85,7 @@ func linkWeComClients(t *testing.T, m *Main, fake *wechattest.Server, associate 
 // code also makes their WeCom contact way, with exactly the JSON WeCom
 // expects, and keeps it: the second ask makes nothing.
 func TestAssociateCodesWithWeCom(t *testing.T) {
+	t.Parallel()
 	m, fake := runWeCom(t)
 	var codes struct {
 		Scene, URL string
@@ -130,6 +131,7 @@ func TestAssociateCodesWithWeCom(t *testing.T) {
 // WeCom refuses is announced to the new advisor, who also gets it as a
 // WeCom app card.
 func TestTransferMirroredToWeCom(t *testing.T) {
+	t.Parallel()
 	m, fake := runWeCom(t)
 	ids := linkWeComClients(t, m, fake, "amy", 150)
 	// WeCom knows this one, but not as Amy's contact: it refuses it.
@@ -220,6 +222,7 @@ func TestTransferMirroredToWeCom(t *testing.T) {
 // take the client over (on NATS and as a WeCom card) and to the boutique's
 // managers.
 func TestTransferFailCallback(t *testing.T) {
+	t.Parallel()
 	m, fake := runWeCom(t)
 	ext := linkWeComClients(t, m, fake, "amy", 1)[0]
 	takeover, err := m.Bus.Conn.SubscribeSync("salon.notify.associate.chenjing")

@@ -22,6 +22,10 @@ import (
 // TestMainShutdownLeaksNoGoroutine starts and stops the whole service many
 // times in one process, in sandbox mode, and finds every goroutine it
 // started gone: workers, token fetches, the fake WeChat, NATS, bbolt.
+//
+// It is not parallel: it counts every goroutine of the process, so it
+// must run alone. Go runs the package's sequential tests one by one, each
+// to its end, before it lets any parallel test past t.Parallel().
 func TestMainShutdownLeaksNoGoroutine(t *testing.T) {
 	const starts = 50
 	dir := t.TempDir()
@@ -132,6 +136,7 @@ func (w *recordingWorker) Run(ctx context.Context) error {
 }
 
 func TestWorkersShutdownInReverseOrder(t *testing.T) {
+	t.Parallel()
 	order := &orderLog{}
 	s := &workers{log: slog.New(slog.DiscardHandler)}
 	for _, name := range []string{"tokens", "relay", "sender"} {
@@ -155,6 +160,7 @@ func TestWorkersShutdownInReverseOrder(t *testing.T) {
 }
 
 func TestWorkersFailedWorkerFailsReadiness(t *testing.T) {
+	t.Parallel()
 	var logged bytes.Buffer
 	s := &workers{log: slog.New(slog.NewTextHandler(&logged, nil))}
 	s.start("steady", &recordingWorker{name: "steady", log: &orderLog{}})
