@@ -7,6 +7,7 @@ import (
 )
 
 func TestAPIValidation(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t, func(c *Config) { c.Sandbox = "on" })
 	tests := []struct {
 		name       string
@@ -86,6 +87,7 @@ func TestAPIValidation(t *testing.T) {
 }
 
 func TestAPIRoles(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t, func(c *Config) { c.Sandbox = "on" })
 	if got := call(t, m, "POST", "/api/v1/boutiques", testAdminToken,
 		map[string]any{"id": "gz-taikoo", "name": "Taikoo Hui", "city": "Guangzhou", "timezone": "Asia/Shanghai"}, nil); got != http.StatusCreated {

@@ -3,35 +3,69 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// buildSalon compiles the real binary once per test run.
+// builtSalon is the real binary, built once per run of the package by
+// buildSalon and removed by TestMain.
+var builtSalon struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// buildSalon returns the real binary, compiling it on the first call only:
+// linking it costs seconds, and the tests that run it may run in parallel.
+// It is built without -race even under go test -race: these tests are
+// about how the process behaves (signals, exit status, fsync, restarts),
+// and the same code runs in-process, under the race detector, in every
+// other test of the package.
 func buildSalon(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("binary tests skipped in -short mode")
 	}
-	bin := filepath.Join(t.TempDir(), "salon")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	b := &builtSalon
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "salon-bin-"); b.err != nil {
+			return
+		}
+		b.path = filepath.Join(b.dir, "salon")
+		if out, err := exec.Command("go", "build", "-o", b.path, ".").CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return bin
+	return b.path
+}
+
+// TestMain removes the binary buildSalon built, after every test.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtSalon.dir != "" {
+		os.RemoveAll(builtSalon.dir)
+	}
+	os.Exit(code)
 }
 
 // TestBinaryServeAndStop runs `salon serve` as an operator would: it starts
 // in sandbox mode and says so, prints the admin token once, refuses a second
 // process on the same data dir, and exits cleanly on SIGTERM.
 func TestBinaryServeAndStop(t *testing.T) {
+	t.Parallel()
 	bin := buildSalon(t)
 	dataDir := t.TempDir()
 	cmd := exec.Command(bin, "serve", "--http-addr", "127.0.0.1:0")

@@ -124,6 +124,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) string {
 // phone-sized screen, pick a client, type, send, and see the message and
 // then the brand's reply appear.
 func TestSandboxInBrowser(t *testing.T) {
+	t.Parallel()
 	ctx := mustStartBrowser(t, 1280, 800)
 	m := MustRunMain(t)
 	vip := sandboxClients(t, m)[1]

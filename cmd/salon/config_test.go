@@ -14,6 +14,7 @@ import (
 )
 
 func TestConfigErrorsNameTheSetting(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -61,6 +62,7 @@ func parseConfig(t *testing.T, env map[string]string, args ...string) (Config, e
 
 // Every bad value stops start-up with one line, naming its variable.
 func TestConfigEachBadValueNamesItsVariable(t *testing.T) {
+	t.Parallel()
 	oa := map[string]string{"SALON_OA_APPID": "wx1", "SALON_OA_SECRET": "s", "SALON_OA_TOKEN": "t"}
 	with := func(base map[string]string, k, v string) map[string]string {
 		m := map[string]string{k: v}
@@ -124,6 +126,7 @@ func TestConfigEachBadValueNamesItsVariable(t *testing.T) {
 // Values are parsed once into typed fields, and a good flag replaces a bad
 // variable.
 func TestConfigParsesTypedValues(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"SALON_SANDBOX": "maybe", "SALON_LOG_LEVEL": "warn", "SALON_LOG_FORMAT": "json",
 		"SALON_SLA_TOP": "2m", "SALON_SLA_AFTER_HOURS": "1h30m", "SALON_SLA_OTHER": "forever"}
 	cfg, err := parseConfig(t, env, "--sandbox", "off", "--sla-other", "20m")
@@ -142,6 +145,7 @@ func TestConfigParsesTypedValues(t *testing.T) {
 
 // Unset, every setting takes its documented default and passes Validate.
 func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
 	cfg, err := parseConfig(t, nil)
 	if err != nil {
 		t.Fatalf("validate: %v", err)
@@ -158,6 +162,7 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 func TestConfigFlagWinsOverEnv(t *testing.T) {
+	t.Parallel()
 	var cfg Config
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	cfg.bindFlags(fs, func(k string) string {
@@ -178,6 +183,7 @@ func TestConfigFlagWinsOverEnv(t *testing.T) {
 }
 
 func TestSecondServeOnSameDataDir(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	var stderr bytes.Buffer
 	env := func(string) string { return "" }
@@ -188,6 +194,7 @@ func TestSecondServeOnSameDataDir(t *testing.T) {
 }
 
 func TestHelpOfEveryCommand(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range []string{"serve", "import", "backup", "export", "erase", "load"} {
 		t.Run(cmd, func(t *testing.T) {
 			var out bytes.Buffer

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // demoVVIP is a top-tier demo client of amy's.
@@ -37,7 +39,8 @@ func waitNotice(t *testing.T, next func() ([]byte, error), typ string) []byte {
 // ten more minutes pass, and at the next start the escalation fires for
 // the boutique's managers.
 func TestReplyDueAndEscalationSurviveRestart(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, shanghaiTime)) // a Monday
+	t.Parallel()
+	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, shanghaiTime)) // a Monday
 	dir := t.TempDir()
 	inDir := func(c *Config) { c.DataDir = dir }
 	m := mustRunMainAt(t, clock, inDir)
@@ -69,16 +72,13 @@ func TestReplyDueAndEscalationSurviveRestart(t *testing.T) {
 
 	clock.Advance(10 * time.Minute)
 	m = mustRunMainAt(t, clock, inDir)
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		call(t, m, "GET", "/api/v1/customers/"+string(c.ID)+"/conversation", testAdminToken, nil, &conv)
-		if conv.Escalated {
-			break
+		if !conv.Escalated {
+			return fmt.Errorf("not escalated after restart: %+v", conv)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not escalated after restart: %+v", conv)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	// The managers' notification is in the notify stream, relayed once.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -107,7 +107,8 @@ func TestReplyDueAndEscalationSurviveRestart(t *testing.T) {
 // boutique; an associate may not, and a manager may not reach outside
 // their boutique.
 func TestManagerAssignsConversation(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, shanghaiTime))
+	t.Parallel()
+	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, shanghaiTime))
 	m := mustRunMainAt(t, clock)
 	now := time.Now()
 	cb := oaSender(m).Safe(wechattest.TextMsg("gh_salon", demoVVIP, "hello", now.UnixNano(), now).XML())
@@ -150,7 +151,8 @@ func TestManagerAssignsConversation(t *testing.T) {
 // boutique's queue, offered to a colleague on duty (a Tuesday afternoon,
 // when chenjing works).
 func TestAwayAdvisorRoutesToBoutique(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 24, 14, 0, 0, 0, shanghaiTime))
+	t.Parallel()
+	clock := clientelingtest.NewClock(time.Date(2026, 11, 24, 14, 0, 0, 0, shanghaiTime))
 	m := mustRunMainAt(t, clock)
 	amy := tokenFor(t, m, "amy", "associate")
 	if got := call(t, m, "PATCH", "/api/v1/associates/amy", amy, map[string]string{"status": "away"}, nil); got != 200 {

@@ -13,6 +13,7 @@ import (
 // retries (about 15 seconds apart) stays erased: the redelivered callback
 // is answered success and recreates no client under the erased openid.
 func TestOACallbackRedeliveryToErasedClient(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System())
 	openid := clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: "oERASEDCB0001"}

@@ -4,18 +4,17 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // oaSender signs and encrypts Official Account callbacks with the sandbox's
@@ -37,6 +36,7 @@ func post(t *testing.T, m *Main, cb *wechattest.Callback) (int, string) {
 }
 
 func TestOACallbackStoresOnceAndNotifies(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	sub, err := m.Bus.Conn.SubscribeSync("salon.events.message.received")
 	if err != nil {
@@ -75,6 +75,7 @@ func TestOACallbackStoresOnceAndNotifies(t *testing.T) {
 }
 
 func TestOACallbackRejections(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	oa := oaSender(m)
 	text := func(from string) []byte {
@@ -117,61 +118,16 @@ func TestOACallbackRejections(t *testing.T) {
 	}
 }
 
-// runNATS starts an external JetStream server on a fixed loopback port, so
-// the test can stop it and start it again where Salon expects it.
-func runNATS(t *testing.T, port int, dir string) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats not ready")
-	}
-	return s
-}
-
-// externalNATS is a JetStream server outside Salon that a test can stop
-// and start again at the same address, with the same storage.
-type externalNATS struct {
-	t    *testing.T
-	port int
-	dir  string
-	srv  *server.Server
-	URL  string
-}
-
-// startExternalNATS starts one on a free loopback port.
-func startExternalNATS(t *testing.T) *externalNATS {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	n := &externalNATS{t: t, port: port, dir: t.TempDir(), URL: fmt.Sprintf("nats://127.0.0.1:%d", port)}
-	n.start()
-	t.Cleanup(func() { n.srv.Shutdown() })
-	return n
-}
-
-func (n *externalNATS) start() { n.srv = runNATS(n.t, n.port, n.dir) }
-
-func (n *externalNATS) stop() {
-	n.srv.Shutdown()
-	n.srv.WaitForShutdown()
-}
-
 // TestOACallbackWithNATSDown: with NATS stopped, callbacks are still
 // acknowledged; the notifications follow once it is back, each once.
 func TestOACallbackWithNATSDown(t *testing.T) {
-	ext := startExternalNATS(t)
+	t.Parallel()
+	ext := clientelingtest.RunNATS(t)
 	url := ext.URL
 	m := MustRunMain(t, func(c *Config) { c.NATSURL = url })
 	oa := oaSender(m)
 
-	ext.stop()
+	ext.Stop()
 	for i := 0; i < 20; i++ {
 		cb := oa.Safe(wechattest.TextMsg("gh_salon", fmt.Sprintf("oOUTAGE%02d", i), "hello", int64(1000+i), time.Now()).XML())
 		if status, body := post(t, m, cb); status != 200 || body != "success" {
@@ -185,7 +141,7 @@ func TestOACallbackWithNATSDown(t *testing.T) {
 		t.Fatalf("%d events wait in the outbox, want at least 20", len(pending))
 	}
 
-	ext.start()
+	ext.Start()
 	watcher, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
@@ -197,8 +153,7 @@ func TestOACallbackWithNATSDown(t *testing.T) {
 	}
 	// JetStream counts what it kept: each event once, though the relay may
 	// have retried some publishes.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	clientelingtest.CheckFor(t, 20*time.Second, func() error {
 		var n uint64
 		if st, err := js.Stream(t.Context(), "SALON_EVENTS"); err == nil {
 			if info, err := st.Info(t.Context()); err == nil {
@@ -207,12 +162,9 @@ func TestOACallbackWithNATSDown(t *testing.T) {
 		}
 		pending, _ := m.DB.PendingEvents(t.Context(), 1000)
 		// 20 new clients: a customer.created and a message.received each.
-		if n == 40 && len(pending) == 0 {
-			break
+		if n != 40 || len(pending) != 0 {
+			return fmt.Errorf("after NATS returned: %d events in the stream, %d still pending; want 40 and 0", n, len(pending))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after NATS returned: %d events in the stream, %d still pending; want 40 and 0", n, len(pending))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }

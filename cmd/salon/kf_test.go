@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/salonhq/salon/bot/kf"
 	"github.com/salonhq/salon/bot/outbound"
 	"github.com/salonhq/salon/bot/wechattest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 const (
@@ -78,20 +80,16 @@ func history(t *testing.T, m *Main, external string) []string {
 
 func waitHistory(t *testing.T, m *Main, external string, want []string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := history(t, m, external)
-		if fmt.Sprint(got) == fmt.Sprint(want) {
-			return
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
+		if got := history(t, m, external); fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("history of %s: got %q, want %q", external, got, want)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("history of %s: got %q, want %q", external, got, want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestKfCallbackPullsOnceAndResumesAfterRestart(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	at := time.Now().Add(-time.Minute)
 	fake.EnqueueKf(testKfID,
@@ -111,20 +109,16 @@ func TestKfCallbackPullsOnceAndResumesAfterRestart(t *testing.T) {
 
 	// The pull is done once its last page cleared the pending mark; only
 	// then is the stored cursor final.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		_, _, pending, _, err := m.DB.KfSyncState(t.Context(), testKfID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !pending {
-			break
+		if pending {
+			return errors.New("the kf pull never finished")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the kf pull never finished")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 
 	// Restart on the same data dir: the stored cursor is where the next
 	// pull starts, so only the new message comes.
@@ -157,6 +151,7 @@ func TestKfCallbackPullsOnceAndResumesAfterRestart(t *testing.T) {
 }
 
 func TestKfCallbackRefusesForgery(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	m := MustRunMain(t, withWeCom(fake))
 	if status, _ := postTo(t, m, "/wecom/kf", kfNotice(fake, "tok").Forge()); status != 401 {
@@ -168,6 +163,7 @@ func TestKfCallbackRefusesForgery(t *testing.T) {
 }
 
 func TestWeComAppCallback(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	m := MustRunMain(t, withWeCom(fake))
 	corp := fake.Options().CorpID
@@ -202,6 +198,7 @@ func TestWeComAppCallback(t *testing.T) {
 // in their language, through send_msg_on_event, even if the event is
 // pulled twice.
 func TestKfEnterSessionWelcomesOnce(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	at := time.Now().Add(-time.Second)
 	enter := wechattest.KfEvent("e1", testKfID, "wmNEWKF", "enter_session", at, map[string]any{"welcome_code": "WC1", "scene": "qr"})
@@ -217,23 +214,24 @@ func TestKfEnterSessionWelcomesOnce(t *testing.T) {
 	}
 	// Once the second pull has finished, a second greeting would be in the
 	// history already: it is queued by the pull.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		_, _, pending, _, err := m.DB.KfSyncState(t.Context(), testKfID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !pending && len(fake.CallsTo(kf.SyncMsgPath)) >= 2 {
-			break
+		if pending || len(fake.CallsTo(kf.SyncMsgPath)) < 2 {
+			return errors.New("the second pull never finished")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the second pull never finished")
-		}
-	}
+		return nil
+	})
 	waitHistory(t, m, "wmNEWKF", []string{"in:enter_session qr", "out:欢迎来到Maison Lumière。您的专属顾问将很快为您服务。"})
 	var calls []wechattest.Call
-	for deadline := time.Now().Add(10 * time.Second); len(calls) == 0 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		calls = fake.CallsTo(outbound.KfSendOnEventPath)
-	}
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
+		if calls = fake.CallsTo(outbound.KfSendOnEventPath); len(calls) == 0 {
+			return errors.New("no greeting sent")
+		}
+		return nil
+	})
 	if len(calls) != 1 {
 		t.Fatalf("%d greetings, want 1", len(calls))
 	}

@@ -15,6 +15,7 @@ import (
 // QR code becomes Amy's client, and Amy hears of it; a later scan of
 // Sophie's code is recorded and both are told, but Amy stays the advisor.
 func TestQRScanLinksAdvisor(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	amy, err := m.Bus.Conn.SubscribeSync("salon.notify.associate.amy")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -16,6 +17,7 @@ import (
 // was achieved and whether the target was reached; with --rate 0 it says
 // there was no schedule to measure from.
 func TestLoadCommand(t *testing.T) {
+	t.Parallel()
 	load := func(t *testing.T, args ...string) string {
 		t.Helper()
 		var out, errs bytes.Buffer
@@ -78,10 +80,11 @@ func TestLoadCommand(t *testing.T) {
 // neither skips messages nor slows down, counts each from when it was due,
 // and says the target was not reached.
 func TestLoadCountsFromSchedule(t *testing.T) {
+	t.Parallel()
 	// Two connections to a 20 ms handler carry at most 100 messages a
 	// second, a tenth of the target.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // the service time, not a wait
 	}))
 	defer srv.Close()
 	o := loadOptions{rate: 1000, duration: 500 * time.Millisecond, concurrency: 2, clients: 1}
@@ -127,6 +130,7 @@ func TestLoadCountsFromSchedule(t *testing.T) {
 // Failures are counted by kind, each with its first error, and only
 // acknowledged messages count as achieved.
 func TestLoadCountsErrorsByKind(t *testing.T) {
+	t.Parallel()
 	// Even messages are refused with 503, odd ones acknowledged.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if i, _ := strconv.Atoi(r.URL.Query().Get("i")); i%2 == 0 {
@@ -134,13 +138,7 @@ func TestLoadCountsErrorsByKind(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	// A port that was listening and is no more refuses connections.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String()
-	ln.Close()
+	closed := "http://" + refusingAddr(t)
 
 	for _, tc := range []struct {
 		name, url, kind string
@@ -167,4 +165,25 @@ func TestLoadCountsErrorsByKind(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusingAddr is a loopback address that refuses connections for the
+// rest of the test: a socket bound there and never listening holds the
+// port, where a listener closed at once would free it for another test
+// to take.
+func refusingAddr(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 }

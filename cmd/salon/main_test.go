@@ -94,6 +94,7 @@ type apiError struct {
 }
 
 func TestServeSandboxEndToEnd(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	for _, path := range []string{"/healthz", "/readyz", "/sandbox"} {
 		if got := call(t, m, "GET", path, "", nil, nil); got != http.StatusOK {

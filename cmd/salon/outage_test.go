@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/salonhq/salon/bot/wechattest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // natsOutage is how long NATS stays down while clients write, as the
@@ -22,10 +23,11 @@ const natsOutage = 30 * time.Second
 // seconds and started again: every message is acknowledged, and every
 // notification reaches the notify stream exactly once.
 func TestNotificationsSurviveNATSOutage(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a 30-second outage; -short skips it")
 	}
-	ext := startExternalNATS(t)
+	ext := clientelingtest.RunNATS(t)
 	url := ext.URL
 	m := MustRunMain(t, func(c *Config) { c.NATSURL = url })
 	oa := oaSender(m)
@@ -53,10 +55,13 @@ func TestNotificationsSurviveNATSOutage(t *testing.T) {
 			}
 		}()
 	}
+	// The sleeps are the scenario, not waits for a condition: clients
+	// write for two seconds with NATS up, through the whole outage, and
+	// for two seconds after it.
 	time.Sleep(2 * time.Second)
-	ext.stop()
+	ext.Stop()
 	time.Sleep(natsOutage)
-	ext.start()
+	ext.Start()
 	time.Sleep(2 * time.Second)
 	close(stop)
 	writers.Wait()
@@ -77,10 +82,7 @@ func TestNotificationsSurviveNATSOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]int{}
-	for deadline := time.Now().Add(60 * time.Second); len(seen) < want; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d message notifications arrived", len(seen), want)
-		}
+	clientelingtest.CheckFor(t, 60*time.Second, func() error {
 		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			t.Fatal(err)
@@ -97,7 +99,11 @@ func TestNotificationsSurviveNATSOutage(t *testing.T) {
 				seen[n.Data.Message]++
 			}
 		}
-	}
+		if len(seen) < want {
+			return fmt.Errorf("%d of %d message notifications arrived", len(seen), want)
+		}
+		return nil
+	})
 	for id, n := range seen {
 		if n != 1 {
 			t.Errorf("notification of message %s arrived %d times", id, n)

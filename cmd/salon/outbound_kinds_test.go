@@ -58,6 +58,7 @@ func oaID(openid string) clienteling.Identity {
 // channel the client wrote on, and the message reaches WeChat as the JSON
 // it expects.
 func TestReplyKinds(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	m := MustRunMain(t, withOA(fake), withWeCom(fake))
 	both := openClient(t, m, false, oaID("oKINDAPI001"), clienteling.Identity{Channel: "wecom", ExternalID: "wmKINDAPI01"})
@@ -136,6 +137,7 @@ func TestReplyKinds(t *testing.T) {
 // The window of the 微信客服 channel closes at the sixth message, as the
 // Official Account's does.
 func TestReplyKfWindow(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	m := MustRunMain(t, withWeCom(fake))
 	c := openClient(t, m, false, clienteling.Identity{Channel: "wecom", ExternalID: "wmWINDOW01"})

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/salonhq/salon/bot/outbound"
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // replyClient imports a client of amy's at sh-plaza66 known by openid and,
@@ -44,20 +46,19 @@ func tokenFor(t *testing.T, m *Main, subject, role string) string {
 // waitStatus polls the history until message id reaches a final status.
 func waitStatus(t *testing.T, m *Main, customer, id string) clienteling.Message {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	var final clienteling.Message
+	clientelingtest.CheckFor(t, 15*time.Second, func() error {
 		var h struct{ Messages []clienteling.Message }
 		call(t, m, "GET", "/api/v1/customers/"+customer+"/messages", testAdminToken, nil, &h)
 		for _, msg := range h.Messages {
 			if string(msg.ID) == id && (msg.Status == clienteling.StatusSent || msg.Status == clienteling.StatusFailed) {
-				return msg
+				final = msg
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("message %s: no final status within 15s: %+v", id, h.Messages)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return fmt.Errorf("message %s: no final status: %+v", id, h.Messages)
+	})
+	return final
 }
 
 func reply(t *testing.T, m *Main, token, customer, text string, out any) int {
@@ -66,6 +67,7 @@ func reply(t *testing.T, m *Main, token, customer, text string, out any) int {
 }
 
 func TestReplyDelivered(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	fake := m.sandbox.fake
 	amy := tokenFor(t, m, "amy", "associate")
@@ -129,6 +131,7 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 func TestReplyFailedOutsideWeChatWindow(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	customer := replyClient(t, m, "oCLOSED0001", false)
 	m.sandbox.fake.ResetCalls()
@@ -147,6 +150,7 @@ func TestReplyFailedOutsideWeChatWindow(t *testing.T) {
 }
 
 func TestReplyServiceWindow(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	amy := tokenFor(t, m, "amy", "associate")
 	silent := replyClient(t, m, "oSILENT0001", true)
@@ -181,6 +185,7 @@ func TestReplyServiceWindow(t *testing.T) {
 }
 
 func TestReplyAuthorisation(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	customer := replyClient(t, m, "oAUTHZ0001", false)
 	tests := []struct {

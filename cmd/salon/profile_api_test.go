@@ -14,6 +14,7 @@ import (
 // client's book see nothing and the CRM team may not write; notes are kept
 // with their author; a search finds a Chinese phrase in the demo history.
 func TestProfileAPI(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	// The demo client who asked Amy about the black bag.
 	c, err := m.DB.FindCustomerByIdentity(t.Context(), clienteling.Identity{Channel: "oa", ExternalID: "oDEMOWK59PFkl0JfI2yyVlbPegBP"})

@@ -2,32 +2,34 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // waitCustomer polls the API until cond holds for the client known by openid.
 func waitCustomer(t *testing.T, m *Main, openid string, cond func(c *clienteling.Customer) bool) *clienteling.Customer {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var found *clienteling.Customer
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		var c clienteling.Customer
 		status := call(t, m, "GET", "/api/v1/customers?channel=oa&external_id="+openid, testAdminToken, nil, &c)
-		if status == 200 && cond(&c) {
-			return &c
+		if status != 200 || !cond(&c) {
+			return fmt.Errorf("client %s: condition not met (last: %d %+v)", openid, status, c)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("client %s: condition not met within 10s (last: %d %+v)", openid, status, c)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		found = &c
+		return nil
+	})
+	return found
 }
 
 func TestNewClientProfileFromUserInfo(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	m.sandbox.fake.SetOAUser(wechattest.OAUser{OpenID: "oENGLISH01", Subscribe: true, Language: "en", UnionID: "uENGLISH01"})
 	cb := oaSender(m).Safe(wechattest.TextMsg("gh_salon", "oENGLISH01", "Hello, is the bag in black?", 77, time.Now()).XML())
@@ -43,6 +45,7 @@ func TestNewClientProfileFromUserInfo(t *testing.T) {
 // TestUnionIDMergesOAIntoWeComClient: a client known on WeCom writes on the
 // Official Account; user/info's unionid makes them one person.
 func TestUnionIDMergesOAIntoWeComClient(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	known := &clienteling.Customer{Name: "Mei", UnionID: "uMEI", Tier: "vip", Language: "zh-CN",
 		Identities: []clienteling.Identity{{Channel: "wecom", ExternalID: "wmMEI"}}}
@@ -68,6 +71,7 @@ func TestUnionIDMergesOAIntoWeComClient(t *testing.T) {
 // TestAcknowledgementDoesNotWaitForWeChat: with WeChat's API hanging, the
 // callback is still answered within WeChat's patience; the profile waits.
 func TestAcknowledgementDoesNotWaitForWeChat(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	m.sandbox.fake.Always("/cgi-bin/user/info", wechattest.Fault{Hang: true})
 	m.sandbox.fake.Always("/cgi-bin/stable_token", wechattest.Fault{Hang: true})

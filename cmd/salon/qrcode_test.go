@@ -16,6 +16,7 @@ func issueToken(t *testing.T, m *Main, subject, role string) string {
 }
 
 func TestAssociateQRCode(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	var qr struct{ Scene, URL string }
 	if got := call(t, m, "POST", "/api/v1/associates/amy/qrcode", testAdminToken, nil, &qr); got != http.StatusOK {

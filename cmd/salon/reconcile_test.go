@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/salonhq/salon/bot/outbound"
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // `salon serve` is killed (SIGKILL) while WeChat holds a reply's send, so
@@ -18,6 +20,7 @@ import (
 // client, and is never sent twice) and the client's next reply goes out:
 // a message left sending would hold back every later one.
 func TestServeReconcilesAfterCrash(t *testing.T) {
+	t.Parallel()
 	bin := buildSalon(t)
 	fake := wechattest.Start(t, wechattest.Options{})
 	dataDir := t.TempDir()
@@ -71,18 +74,17 @@ func TestServeReconcilesAfterCrash(t *testing.T) {
 // waitFinal polls the child's history until message id is sent or failed.
 func (c *servingChild) waitFinal(t *testing.T, customer, id string) clienteling.Message {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var final clienteling.Message
+	clientelingtest.CheckFor(t, 30*time.Second, func() error {
 		var h struct{ Messages []clienteling.Message }
 		c.call(t, "GET", "/api/v1/customers/"+customer+"/messages", nil, &h)
 		for _, m := range h.Messages {
 			if string(m.ID) == id && (m.Status == clienteling.StatusSent || m.Status == clienteling.StatusFailed) {
-				return m
+				final = m
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("message %s: no final status within 30s: %+v", id, h.Messages)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("message %s: no final status: %+v", id, h.Messages)
+	})
+	return final
 }

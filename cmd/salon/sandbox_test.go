@@ -100,6 +100,7 @@ func getJSON(t *testing.T, method, target, body string, out any) {
 }
 
 func TestSandboxSendReachesHistory(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	clients := sandboxClients(t, m)
 	if len(clients) != 5 {
@@ -170,6 +171,7 @@ func TestSandboxSendReachesHistory(t *testing.T) {
 }
 
 func TestSandboxValidation(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	vip := sandboxClients(t, m)[0].OpenID
 	body := func(openid, text string) string {
@@ -222,6 +224,7 @@ func TestSandboxValidation(t *testing.T) {
 }
 
 func TestSandboxPage(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	vip := sandboxClients(t, m)[0]
 	get := func(path string) (*http.Response, string) {
@@ -262,6 +265,7 @@ func TestSandboxPage(t *testing.T) {
 }
 
 func TestSandboxOnlyInSandboxMode(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	m := MustRunMain(t, func(c *Config) {
 		c.Sandbox = "off"
@@ -280,6 +284,7 @@ func TestSandboxOnlyInSandboxMode(t *testing.T) {
 }
 
 func TestSandboxLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	vip := sandboxClients(t, m)[0].OpenID
 	do := func(method, path, body string, header map[string]string, host string) (int, apiError) {
@@ -325,6 +330,7 @@ func TestSandboxLoopbackOnly(t *testing.T) {
 }
 
 func TestSandboxSelfURL(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "0.0.0.0:0")
 	if err != nil {
 		t.Skipf("cannot listen on all interfaces: %v", err)

@@ -16,6 +16,7 @@ import (
 // The running service must never turn bbolt's sync off: WeChat hears
 // "success" only for what is on disk.
 func TestServeKeepsSyncOn(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	if m.DB.Bolt().NoSync {
 		t.Fatal("salon serve opened the database with NoSync: callbacks would be acknowledged before they are on disk")
@@ -32,6 +33,7 @@ func TestServeKeepsSyncOn(t *testing.T) {
 // It needs strace and permission to trace: without them it skips, unless
 // CI is set, where it fails.
 func TestCallbackAcknowledgedAfterFsync(t *testing.T) {
+	t.Parallel()
 	strace, err := exec.LookPath("strace")
 	if err == nil {
 		err = exec.Command(strace, "-f", "-qq", "-o", os.DevNull, "true").Run()

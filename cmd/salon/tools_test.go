@@ -21,6 +21,7 @@ func runSalon(t *testing.T, env map[string]string, args ...string) (string, stri
 }
 
 func TestImportAllOrNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"SALON_DATA_DIR": dir}
 	good := filepath.Join(t.TempDir(), "catalog.csv")
@@ -104,6 +105,7 @@ func TestImportChecksTheDatabase(t *testing.T) {
 }
 
 func TestBackupWhileServing(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	out := filepath.Join(t.TempDir(), "copy.db")
 	env := map[string]string{"SALON_DATA_DIR": m.Config.DataDir}
@@ -133,6 +135,7 @@ func TestBackupWhileServing(t *testing.T) {
 }
 
 func TestBackupOfflineExportErase(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	dir := m.Config.DataDir
 	cs, err := m.DB.FindCustomers(context.Background(), clienteling.CustomerFilter{Limit: 1})
@@ -161,6 +164,7 @@ func TestBackupOfflineExportErase(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	out, _, err := runSalon(t, nil, "version")
 	if err != nil || !strings.HasPrefix(out, "salon ") || !strings.Contains(out, "go1.") {
 		t.Fatalf("got %q, %v", out, err)
@@ -168,6 +172,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestFlagsAfterArguments(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(t.TempDir(), "associates.json")
 	if err := os.WriteFile(file, []byte(`[]`), 0o600); err != nil {

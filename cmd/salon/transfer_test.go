@@ -12,6 +12,7 @@ import (
 // book within their boutique and is told how many moved; the new advisor
 // hears of it on NATS. Refused transfers answer 4xx and change nothing.
 func TestTransferAPI(t *testing.T) {
+	t.Parallel()
 	m := MustRunMain(t)
 	book := func(who string) []*clienteling.Customer {
 		t.Helper()

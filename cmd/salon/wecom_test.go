@@ -13,6 +13,7 @@ import (
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/locales"
 )
 
@@ -61,8 +62,7 @@ func linkWeComClients(t *testing.T, m *Main, fake *wechattest.Server, associate 
 		contactEvent(t, m, fake, wechattest.ExternalContactEvent(corp, wechattest.AddExternalContact, associate, ext, at))
 	}
 	id := clienteling.AssociateID(associate)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		cs, err := m.DB.FindCustomers(t.Context(), clienteling.CustomerFilter{Advisor: &id})
 		if err != nil {
 			t.Fatal(err)
@@ -73,20 +73,19 @@ func linkWeComClients(t *testing.T, m *Main, fake *wechattest.Server, associate 
 				linked++
 			}
 		}
-		if linked == n {
-			return ids
+		if linked != n {
+			return fmt.Errorf("%d of %d WeCom clients linked to %s", linked, n, associate)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d WeCom clients linked to %s", linked, n, associate)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
+	return ids
 }
 
 // TestAssociateCodesWithWeCom: with WeCom configured, an associate's QR
 // code also makes their WeCom contact way, with exactly the JSON WeCom
 // expects, and keeps it: the second ask makes nothing.
 func TestAssociateCodesWithWeCom(t *testing.T) {
+	t.Parallel()
 	m, fake := runWeCom(t)
 	var codes struct {
 		Scene, URL string
@@ -132,6 +131,7 @@ func TestAssociateCodesWithWeCom(t *testing.T) {
 // WeCom refuses is announced to the new advisor, who also gets it as a
 // WeCom app card.
 func TestTransferMirroredToWeCom(t *testing.T) {
+	t.Parallel()
 	m, fake := runWeCom(t)
 	ids := linkWeComClients(t, m, fake, "amy", 150)
 	// WeCom knows this one, but not as Amy's contact: it refuses it.
@@ -222,6 +222,7 @@ func TestTransferMirroredToWeCom(t *testing.T) {
 // take the client over (on NATS and as a WeCom card) and to the boutique's
 // managers.
 func TestTransferFailCallback(t *testing.T) {
+	t.Parallel()
 	m, fake := runWeCom(t)
 	ext := linkWeComClients(t, m, fake, "amy", 1)[0]
 	takeover, err := m.Bus.Conn.SubscribeSync("salon.notify.associate.chenjing")
@@ -264,16 +265,15 @@ func TestTransferFailCallback(t *testing.T) {
 // waitCard waits for a WeCom app card titled title to reach userid.
 func waitCard(t *testing.T, fake *wechattest.Server, userid, title string) wechattest.TextCard {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var found wechattest.TextCard
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		for _, msg := range fake.AppMessages(userid) {
 			if card, err := msg.TextCard(); err == nil && card.Title == title {
-				return card
+				found = card
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no card %q reached %s", title, userid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return fmt.Errorf("no card %q reached %s", title, userid)
+	})
+	return found
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,11 +15,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // TestMainShutdownLeaksNoGoroutine starts and stops the whole service many
 // times in one process, in sandbox mode, and finds every goroutine it
 // started gone: workers, token fetches, the fake WeChat, NATS, bbolt.
+//
+// It is not parallel: it counts every goroutine of the process, so it
+// must run alone. Go runs the package's sequential tests one by one, each
+// to its end, before it lets any parallel test past t.Parallel().
 func TestMainShutdownLeaksNoGoroutine(t *testing.T) {
 	const starts = 50
 	dir := t.TempDir()
@@ -48,45 +55,48 @@ func TestMainShutdownLeaksNoGoroutine(t *testing.T) {
 	// The first start seeds the sandbox and starts what a process keeps
 	// for good (the runtime's and libraries' own goroutines).
 	startStop()
-	before := settledGoroutines(t, -1)
+	before := settledGoroutines(t)
 
 	began := time.Now()
 	for range starts {
 		startStop()
 	}
 	elapsed := time.Since(began)
-	after := settledGoroutines(t, before)
+	// On failure, the stacks say whose goroutines stayed.
+	t.Cleanup(func() {
+		if t.Failed() {
+			var stacks bytes.Buffer
+			_ = pprof.Lookup("goroutine").WriteTo(&stacks, 2)
+			t.Logf("goroutines:\n%s", stacks.String())
+		}
+	})
+	// Goroutines on their way out are not counted: wait for them to go.
+	var after int
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
+		if after = runtime.NumGoroutine(); after > before {
+			return fmt.Errorf("%d goroutines after %d starts and stops, %d before", after, starts, before)
+		}
+		return nil
+	})
 	t.Logf("%d starts and stops in %v; goroutines after the first: %d, after the last: %d", starts, elapsed, before, after)
-	if after > before {
-		var stacks bytes.Buffer
-		_ = pprof.Lookup("goroutine").WriteTo(&stacks, 2)
-		t.Fatalf("%d goroutines after %d starts and stops, %d before; stacks:\n%s", after, starts, before, stacks.String())
-	}
 }
 
-// settledGoroutines polls runtime.NumGoroutine until it is at most want
-// (or, with want < 0, until it stops changing), so that goroutines on
-// their way out are not counted, and returns the last count.
-func settledGoroutines(t *testing.T, want int) int {
+// settledGoroutines waits until runtime.NumGoroutine has not changed for
+// a while, so that goroutines on their way out are not counted, and
+// returns it.
+func settledGoroutines(t *testing.T) int {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	last, steady := runtime.NumGoroutine(), 0
-	for time.Now().Before(deadline) {
-		runtime.Gosched()
-		time.Sleep(20 * time.Millisecond)
-		n := runtime.NumGoroutine()
-		switch {
-		case want >= 0 && n <= want:
-			return n
-		case want < 0 && n == last:
-			if steady++; steady == 10 {
-				return n
-			}
-		default:
-			steady = 0
+	const steadyFor = 200 * time.Millisecond
+	last, since := runtime.NumGoroutine(), time.Now()
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
+		if n := runtime.NumGoroutine(); n != last {
+			last, since = n, time.Now()
 		}
-		last = n
-	}
+		if time.Since(since) < steadyFor {
+			return fmt.Errorf("goroutines still changing: %d", last)
+		}
+		return nil
+	})
 	return last
 }
 
@@ -126,6 +136,7 @@ func (w *recordingWorker) Run(ctx context.Context) error {
 }
 
 func TestWorkersShutdownInReverseOrder(t *testing.T) {
+	t.Parallel()
 	order := &orderLog{}
 	s := &workers{log: slog.New(slog.DiscardHandler)}
 	for _, name := range []string{"tokens", "relay", "sender"} {
@@ -149,17 +160,17 @@ func TestWorkersShutdownInReverseOrder(t *testing.T) {
 }
 
 func TestWorkersFailedWorkerFailsReadiness(t *testing.T) {
+	t.Parallel()
 	var logged bytes.Buffer
 	s := &workers{log: slog.New(slog.NewTextHandler(&logged, nil))}
 	s.start("steady", &recordingWorker{name: "steady", log: &orderLog{}})
 	s.start("broken", &recordingWorker{name: "broken", log: &orderLog{}, fail: errors.New("store gone")})
-	deadline := time.Now().Add(10 * time.Second)
-	for s.check(t.Context()) == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("readiness never reported the failed worker")
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
+		if s.check(t.Context()) == nil {
+			return errors.New("readiness never reported the failed worker")
 		}
-		runtime.Gosched()
-	}
+		return nil
+	})
 	err := s.check(t.Context())
 	if !strings.Contains(err.Error(), "broken: store gone") || strings.Contains(err.Error(), "steady") {
 		t.Errorf("check = %v, want it to name only the broken worker and why", err)

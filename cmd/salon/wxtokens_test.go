@@ -169,6 +169,7 @@ func (r *tokenRig) noSecretsLogged(t *testing.T) {
 // TestTokensSurviveRestarts: a hundred restarts with valid stored tokens
 // fetch none; each credential has its own stored token.
 func TestTokensSurviveRestarts(t *testing.T) {
+	t.Parallel()
 	r := newTokenRig(t)
 	r.run(t)
 	if got, want := tokenCalls(r.fake), len(r.credentials()); got != want {
@@ -200,6 +201,7 @@ func TestTokensSurviveRestarts(t *testing.T) {
 // WeChat no longer accepts, costs exactly one fetch, and the next restart
 // none.
 func TestStaleStoredTokenFetchesOnce(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		stale func(r *tokenRig, t *testing.T, key string)
@@ -237,6 +239,7 @@ func TestStaleStoredTokenFetchesOnce(t *testing.T) {
 // TestConcurrentCallersFetchOnce: many callers at once, with no stored
 // token, cause one fetch per credential, and it is stored once.
 func TestConcurrentCallersFetchOnce(t *testing.T) {
+	t.Parallel()
 	r := newTokenRig(t)
 	db, err := store.Open(r.path, store.Options{})
 	if err != nil {
