@@ -99,6 +99,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 		wx.OABase, wx.WeComBase, wx.PayBase = m.sandbox.apiBase, m.sandbox.apiBase, m.sandbox.apiBase
+	} else if !m.Config.hasChannel() {
+		m.Log.Warn("no channel is configured (no Official Account, no WeCom) and sandbox mode is off: no client message can arrive; set SALON_OA_* or SALON_WECOM_*, or SALON_SANDBOX=on to try Salon")
+	}
+	// After the sandbox seed, which creates the demo boutiques.
+	if err := m.checkDefaultBoutique(ctx); err != nil {
+		return err
 	}
 	client, err := wxclient.New(wx)
 	if err != nil {
@@ -233,6 +239,20 @@ func (m *Main) Close() error {
 		m.DB = nil
 	}
 	return errors.Join(errs...)
+}
+
+// checkDefaultBoutique refuses a SALON_DEFAULT_BOUTIQUE that names no
+// boutique: clients of no boutique would wait in a queue nobody sees.
+func (m *Main) checkDefaultBoutique(ctx context.Context) error {
+	id := clienteling.BoutiqueID(m.Config.DefaultBoutique)
+	if id == "" {
+		return nil
+	}
+	_, err := m.DB.FindBoutique(ctx, id)
+	if clienteling.ErrorCode(err) == clienteling.ENOTFOUND {
+		return fmt.Errorf("SALON_DEFAULT_BOUTIQUE: no boutique %q exists: start without the setting, create the boutique, then set it", id)
+	}
+	return err
 }
 
 // bootstrapAdmin makes sure an admin token exists: the configured one, the
