@@ -26,6 +26,7 @@ import (
 type Config struct {
 	DataDir            string
 	HTTPAddr           string // host:port
+	MetricsAddr        string // host:port, or empty: /metrics on HTTPAddr
 	PublicURL          string // http(s) URL, or empty
 	NATSURL            string // comma-separated nats:// URLs, or empty
 	NATSAddr           string // host:port, or empty
@@ -154,6 +155,7 @@ func (c *Config) settings() []setting {
 	return []setting{
 		{"data-dir", "SALON_DATA_DIR", "./data", "directory of salon.db and the embedded NATS storage", asIs(&c.DataDir), false},
 		{"http-addr", "SALON_HTTP_ADDR", "127.0.0.1:8080", "HTTP listen address", asIs(&c.HTTPAddr), false},
+		{"metrics-addr", "SALON_METRICS_ADDR", "", "serve /metrics on this address only, not on http-addr (default: on http-addr)", asIs(&c.MetricsAddr), false},
 		{"public-url", "SALON_PUBLIC_URL", "", "base of links sent to customers (default http:// + http-addr)", asIs(&c.PublicURL), false},
 		{"nats-url", "SALON_NATS_URL", "", "external NATS server URL(s), comma-separated (default: embedded server)", asIs(&c.NATSURL), false},
 		{"nats-addr", "SALON_NATS_ADDR", "", "also let the embedded NATS server listen here, e.g. 127.0.0.1:4222", asIs(&c.NATSAddr), false},
@@ -246,6 +248,13 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("SALON_HTTP_ADDR", "must be host:port, got %q", c.HTTPAddr)
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("SALON_METRICS_ADDR", "must be host:port, got %q", c.MetricsAddr)
+		} else if c.MetricsAddr == c.HTTPAddr && port != "0" {
+			bad("SALON_METRICS_ADDR", "must differ from SALON_HTTP_ADDR, got %q for both", c.MetricsAddr)
+		}
 	}
 	if host, _, err := net.SplitHostPort(c.HTTPAddr); err == nil && c.SandboxMode() && !c.SandboxAllowRemote && !loopbackHost(host) {
 		bad("SALON_HTTP_ADDR", "sandbox mode listens only on loopback (e.g. 127.0.0.1:8080), got %q: set SALON_SANDBOX_ALLOW_REMOTE=true to listen there anyway", c.HTTPAddr)

@@ -5,21 +5,123 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/clienteling/demo"
 )
+
+// TestNosniffOnEveryResponse checks the header on answers of every kind:
+// ops, API (refused and served), callbacks, the sandbox, checkout pages and
+// paths nothing serves.
+func TestNosniffOnEveryResponse(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t)
+	for _, tt := range []struct{ path, token string }{
+		{"/healthz", ""},
+		{"/readyz", ""},
+		{"/metrics", ""},
+		{"/api/v1/boutiques", ""},
+		{"/api/v1/boutiques", testAdminToken},
+		{"/wechat/oa", ""},
+		{"/sandbox", ""},
+		{"/sandbox/api/clients", ""},
+		{"/c/no-such-card", ""},
+		{"/no-such-page", ""},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			resp := edgeGet(t, m.URL()+tt.path, tt.token, nil)
+			if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Fatalf("%s answered %d with X-Content-Type-Options %q, want nosniff", tt.path, resp.StatusCode, got)
+			}
+		})
+	}
+}
+
+// TestMetricsAddr checks that with SALON_METRICS_ADDR set, /metrics is
+// served there and only there, and that Close stops that server too.
+//
+// Not parallel: it counts the serving goroutines of the whole process.
+func TestMetricsAddr(t *testing.T) {
+	before := servingGoroutines()
+	m := MustRunMain(t, func(c *Config) { c.MetricsAddr = "127.0.0.1:0" })
+	if m.MetricsURL() == "" {
+		t.Fatal("no metrics URL with SALON_METRICS_ADDR set")
+	}
+	resp := edgeGet(t, m.MetricsURL()+"/metrics", "", nil)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "go_goroutines") {
+		t.Fatalf("metrics address: got %d %.200q, want 200 with Prometheus text", resp.StatusCode, body)
+	}
+	if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Fatalf("metrics address: X-Content-Type-Options %q, want nosniff", got)
+	}
+	if resp := edgeGet(t, m.URL()+"/metrics", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("main address: got %d for /metrics, want 404", resp.StatusCode)
+	}
+	if resp := edgeGet(t, m.MetricsURL()+"/healthz", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("metrics address: got %d for /healthz, want 404: it serves /metrics alone", resp.StatusCode)
+	}
+
+	addr := strings.TrimPrefix(m.MetricsURL(), "http://")
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Fatalf("metrics address %s still accepts connections after Close", addr)
+	}
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
+		if n := servingGoroutines(); n > before {
+			return fmt.Errorf("%d HTTP servers still serving after Close, %d before start", n, before)
+		}
+		return nil
+	})
+}
+
+// servingGoroutines counts the goroutines inside http.Server.Serve.
+func servingGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "net/http.(*Server).Serve(")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+func TestMetricsAddrConfig(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string // a variable the error names, or "" for none
+	}{
+		{"OK", map[string]string{"SALON_METRICS_ADDR": "127.0.0.1:9090"}, ""},
+		{"ErrNotHostPort", map[string]string{"SALON_METRICS_ADDR": "9090"}, "SALON_METRICS_ADDR"},
+		{"ErrSameAsHTTP", map[string]string{"SALON_METRICS_ADDR": "127.0.0.1:8080"}, "SALON_METRICS_ADDR"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkConfig(t, tt.env, tt.want)
+		})
+	}
+}
 
 // TestSandboxListensOnLoopback checks that sandbox mode refuses to start on
 // an address others can reach unless SALON_SANDBOX_ALLOW_REMOTE says so.

@@ -60,6 +60,11 @@ type Main struct {
 	escalator *clienteling.Escalator
 
 	generatedAdmin string // for tests: the token printed at first start
+
+	// metrics serves /metrics alone when SALON_METRICS_ADDR is set.
+	metrics         *http.Server
+	metricsListener net.Listener
+	metricsServed   chan error
 }
 
 // Run opens everything and starts serving; it returns once the listener is
@@ -142,12 +147,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	staffAPI.QRCodes = m.qrCodes()
 	staffAPI.ContactWays = m.contactWays()
 	staffAPI.Register(mux)
-	registerOps(mux, m.Registry, []readiness{
+	registerOps(mux, []readiness{
 		{"database", m.DB.Ping},
 		{"nats", m.Bus.Ready},
 		{"workers", m.workers.check},
 	})
-	handler := newHTTPMetrics(m.Registry).instrument(mux)
+	if m.Config.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metricsHandler(m.Registry))
+	} else if err := m.serveMetrics(); err != nil {
+		return err
+	}
+	handler := nosniff(newHTTPMetrics(m.Registry).instrument(mux))
 
 	m.listener, err = net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
@@ -170,6 +180,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		mode = "sandbox"
 	}
 	m.Log.Info("salon serving", "mode", mode, "url", m.URL(), "data_dir", m.Config.DataDir, "nats", natsMode(m.Config))
+	if m.metrics != nil {
+		m.Log.Info("metrics served on their own address", "url", m.MetricsURL()+"/metrics")
+	}
 	if m.sandbox != nil {
 		m.Log.Info("SANDBOX MODE: no WeChat credentials are set, so a built-in simulator stands in for WeChat; nothing reaches real clients",
 			"chat", m.URL()+"/sandbox", "console", m.URL()+"/", "api", m.URL()+"/api/v1/")
@@ -195,6 +208,38 @@ func (m *Main) URL() string {
 	return "http://" + m.listener.Addr().String()
 }
 
+// MetricsURL is the base URL /metrics is served on alone, or "" when it is
+// served on URL.
+func (m *Main) MetricsURL() string {
+	if m.metricsListener == nil {
+		return ""
+	}
+	return "http://" + m.metricsListener.Addr().String()
+}
+
+// serveMetrics starts the server of SALON_METRICS_ADDR; Close stops it.
+func (m *Main) serveMetrics() error {
+	var err error
+	m.metricsListener, err = net.Listen("tcp", m.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("SALON_METRICS_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler(m.Registry))
+	m.metrics = &http.Server{
+		Handler:           nosniff(mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.metricsServed = make(chan error, 1)
+	go func(srv *http.Server, l net.Listener) { m.metricsServed <- srv.Serve(l) }(m.metrics, m.metricsListener)
+	return nil
+}
+
 // PublicURL is the base of links sent to customers.
 func (m *Main) PublicURL() string {
 	if m.Config.PublicURL != "" {
@@ -218,6 +263,15 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	if m.metrics != nil {
+		if err := m.metrics.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("metrics shutdown: %w", err))
+		}
+		if err := <-m.metricsServed; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.metrics = nil
 	}
 	// Before the database closes and the bus drains: workers write to one
 	// and read the other.
