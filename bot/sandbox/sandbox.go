@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -179,9 +180,9 @@ func (sb *Chat) Register(mux *http.ServeMux) {
 	mux.Handle("/sandbox/api/", api(routes.Unmatched))
 }
 
-// loopbackOnly refuses requests that did not arrive over loopback, or that
-// name another host (a DNS-rebinding page would), whatever address the
-// server listens on.
+// loopbackOnly refuses requests that did not arrive over loopback, that
+// name another host (a DNS-rebinding page would), or that a proxy passed
+// on, whatever address the server listens on.
 func (sb *Chat) loopbackOnly(next http.Handler, deny func(http.ResponseWriter, *http.Request, string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
@@ -190,8 +191,34 @@ func (sb *Chat) loopbackOnly(next http.Handler, deny func(http.ResponseWriter, *
 			deny(w, r, "the sandbox answers only over loopback, e.g. http://127.0.0.1:8080/sandbox")
 			return
 		}
+		// A reverse proxy on the same host connects over loopback and may
+		// rewrite Host, so the checks above pass for anyone who reaches the
+		// proxy; the headers it adds give it away.
+		if h := proxyHeader(r.Header); h != "" {
+			sb.log.WarnContext(r.Context(), "sandbox: refused a proxied request", "route", r.Pattern, "header", h)
+			deny(w, r, "the sandbox refuses proxied requests (the request carries "+h+"): open it directly on this machine, e.g. http://127.0.0.1:8080/sandbox")
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// proxyHeader returns the name of the first header in h that a proxy adds
+// when passing a request on (Forwarded, Via, X-Forwarded-*, X-Real-IP), or
+// "" if there is none. A browser sends none of them.
+func proxyHeader(h http.Header) string {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	slices.Sort(names) // the same request always names the same header
+	for _, name := range names {
+		switch c := http.CanonicalHeaderKey(name); {
+		case c == "Forwarded", c == "Via", c == "X-Real-Ip", strings.HasPrefix(c, "X-Forwarded-"):
+			return c
+		}
+	}
+	return ""
 }
 
 // isLoopback reports whether a host or host:port is localhost or a

@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,11 +26,13 @@ import (
 type Config struct {
 	DataDir            string
 	HTTPAddr           string // host:port
+	MetricsAddr        string // host:port, or empty: /metrics on HTTPAddr
 	PublicURL          string // http(s) URL, or empty
 	NATSURL            string // comma-separated nats:// URLs, or empty
 	NATSAddr           string // host:port, or empty
 	AdminToken         string
 	Sandbox            SandboxSetting
+	SandboxAllowRemote bool // sandbox mode may listen on a non-loopback address
 	LogFormat          LogFormat
 	LogLevel           slog.Level
 	OAAppID            string
@@ -90,6 +94,14 @@ const (
 	LogFormatJSON LogFormat = "json"
 )
 
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("must be true or false, got %q", v)
+	}
+	return b, nil
+}
+
 func parseLogFormat(v string) (LogFormat, error) {
 	switch f := LogFormat(v); f {
 	case LogFormatAuto, LogFormatText, LogFormatJSON:
@@ -143,11 +155,13 @@ func (c *Config) settings() []setting {
 	return []setting{
 		{"data-dir", "SALON_DATA_DIR", "./data", "directory of salon.db and the embedded NATS storage", asIs(&c.DataDir), false},
 		{"http-addr", "SALON_HTTP_ADDR", "127.0.0.1:8080", "HTTP listen address", asIs(&c.HTTPAddr), false},
+		{"metrics-addr", "SALON_METRICS_ADDR", "", "serve /metrics on this address only, not on http-addr (default: on http-addr)", asIs(&c.MetricsAddr), false},
 		{"public-url", "SALON_PUBLIC_URL", "", "base of links sent to customers (default http:// + http-addr)", asIs(&c.PublicURL), false},
 		{"nats-url", "SALON_NATS_URL", "", "external NATS server URL(s), comma-separated (default: embedded server)", asIs(&c.NATSURL), false},
 		{"nats-addr", "SALON_NATS_ADDR", "", "also let the embedded NATS server listen here, e.g. 127.0.0.1:4222", asIs(&c.NATSAddr), false},
 		{"admin-token", "SALON_ADMIN_TOKEN", "", "bootstrap admin bearer token (default: generated at first start)", asIs(&c.AdminToken), true},
 		{"sandbox", "SALON_SANDBOX", "auto", "on, off, or auto (on when no WeChat credentials are set)", into(&c.Sandbox, parseSandbox), false},
+		{"sandbox-allow-remote", "SALON_SANDBOX_ALLOW_REMOTE", "false", "let sandbox mode listen on a non-loopback http-addr (the /sandbox chat still answers only over loopback)", into(&c.SandboxAllowRemote, parseBool), false},
 		{"log-format", "SALON_LOG_FORMAT", "", "text or json (default: text on a terminal, json otherwise)", into(&c.LogFormat, parseLogFormat), false},
 		{"log-level", "SALON_LOG_LEVEL", "info", "debug, info, warn or error", into(&c.LogLevel, parseLogLevel), false},
 		{"oa-appid", "SALON_OA_APPID", "", "Official Account appid", asIs(&c.OAAppID), false},
@@ -235,6 +249,16 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("SALON_HTTP_ADDR", "must be host:port, got %q", c.HTTPAddr)
 	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("SALON_METRICS_ADDR", "must be host:port, got %q", c.MetricsAddr)
+		} else if c.MetricsAddr == c.HTTPAddr && port != "0" {
+			bad("SALON_METRICS_ADDR", "must differ from SALON_HTTP_ADDR, got %q for both", c.MetricsAddr)
+		}
+	}
+	if host, _, err := net.SplitHostPort(c.HTTPAddr); err == nil && c.SandboxMode() && !c.SandboxAllowRemote && !loopbackHost(host) {
+		bad("SALON_HTTP_ADDR", "sandbox mode listens only on loopback (e.g. 127.0.0.1:8080), got %q: set SALON_SANDBOX_ALLOW_REMOTE=true to listen there anyway", c.HTTPAddr)
+	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("SALON_PUBLIC_URL", "must be an http(s) URL, got %q", c.PublicURL)
@@ -316,6 +340,23 @@ func (c *Config) hasCredentials() bool {
 // SandboxMode reports whether the built-in WeChat simulator stands in.
 func (c *Config) SandboxMode() bool {
 	return c.Sandbox == SandboxOn || (c.Sandbox == SandboxAuto && !c.hasCredentials())
+}
+
+// loopbackHost reports whether a listen host is localhost or a loopback
+// address; empty means every interface, and other names may resolve to
+// anything.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// hasChannel reports whether any channel a client can write through is
+// configured: an Official Account or WeCom.
+func (c *Config) hasChannel() bool {
+	return c.OAAppID != "" || c.WeComCorpID != ""
 }
 
 // DBPath is the bbolt file.

@@ -88,8 +88,23 @@ type readiness struct {
 	note func(context.Context) string
 }
 
-// registerOps adds /healthz, /readyz and /metrics.
-func registerOps(mux *http.ServeMux, reg *prometheus.Registry, checks []readiness) {
+// nosniff stops browsers from guessing a type other than the one a
+// response declares, on every response: a JSON error or a client's text
+// must never run as a page.
+func nosniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsHandler serves reg in Prometheus text format.
+func metricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+// registerOps adds /healthz and /readyz.
+func registerOps(mux *http.ServeMux, checks []readiness) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -116,5 +131,4 @@ func registerOps(mux *http.ServeMux, reg *prometheus.Registry, checks []readines
 		}
 		_, _ = w.Write([]byte("ready\n" + notes))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 }

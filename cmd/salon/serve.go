@@ -60,6 +60,11 @@ type Main struct {
 	escalator *clienteling.Escalator
 
 	generatedAdmin string // made at first start, stored and printed once it succeeded
+
+	// metrics serves /metrics alone when SALON_METRICS_ADDR is set.
+	metrics         *http.Server
+	metricsListener net.Listener
+	metricsServed   chan error
 }
 
 // Run opens everything and starts serving; it returns once the listener is
@@ -99,6 +104,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 		wx.OABase, wx.WeComBase, wx.PayBase = m.sandbox.apiBase, m.sandbox.apiBase, m.sandbox.apiBase
+	} else if !m.Config.hasChannel() {
+		m.Log.Warn("no channel is configured (no Official Account, no WeCom) and sandbox mode is off: no client message can arrive; set SALON_OA_* or SALON_WECOM_*, or SALON_SANDBOX=on to try Salon")
+	}
+	// After the sandbox seed, which creates the demo boutiques.
+	if err := m.checkDefaultBoutique(ctx); err != nil {
+		return err
 	}
 	client, err := wxclient.New(wx)
 	if err != nil {
@@ -140,7 +151,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	staffAPI.QRCodes = m.qrCodes()
 	staffAPI.ContactWays = m.contactWays()
 	staffAPI.Register(mux)
-	registerOps(mux, m.Registry, []readiness{
+	registerOps(mux, []readiness{
 		{name: "database", check: m.DB.Ping},
 		{name: "nats", check: m.Bus.Ready},
 		{name: "workers", check: m.workers.check},
@@ -148,7 +159,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// traffic for it would turn a delay into WeChat giving up on us.
 		{name: "outbox", note: m.relay.Status},
 	})
-	handler := newHTTPMetrics(m.Registry).instrument(mux)
+	if m.Config.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metricsHandler(m.Registry))
+	} else if err := m.serveMetrics(); err != nil {
+		return err
+	}
+	handler := nosniff(newHTTPMetrics(m.Registry).instrument(mux))
 
 	m.listener, err = net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
@@ -174,6 +190,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.Log.Info("salon serving", "mode", mode, "url", m.URL(), "data_dir", m.Config.DataDir, "nats", natsMode(m.Config))
+	if m.metrics != nil {
+		m.Log.Info("metrics served on their own address", "url", m.MetricsURL()+"/metrics")
+	}
 	if m.sandbox != nil {
 		m.Log.Info("SANDBOX MODE: no WeChat credentials are set, so a built-in simulator stands in for WeChat; nothing reaches real clients",
 			"chat", m.URL()+"/sandbox", "console", m.URL()+"/", "api", m.URL()+"/api/v1/")
@@ -197,6 +216,38 @@ func (m *Main) URL() string {
 		return ""
 	}
 	return "http://" + m.listener.Addr().String()
+}
+
+// MetricsURL is the base URL /metrics is served on alone, or "" when it is
+// served on URL.
+func (m *Main) MetricsURL() string {
+	if m.metricsListener == nil {
+		return ""
+	}
+	return "http://" + m.metricsListener.Addr().String()
+}
+
+// serveMetrics starts the server of SALON_METRICS_ADDR; Close stops it.
+func (m *Main) serveMetrics() error {
+	var err error
+	m.metricsListener, err = net.Listen("tcp", m.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("SALON_METRICS_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler(m.Registry))
+	m.metrics = &http.Server{
+		Handler:           nosniff(mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.metricsServed = make(chan error, 1)
+	go func(srv *http.Server, l net.Listener) { m.metricsServed <- srv.Serve(l) }(m.metrics, m.metricsListener)
+	return nil
 }
 
 // PublicURL is the base of links sent to customers.
@@ -223,6 +274,15 @@ func (m *Main) Close() error {
 		}
 		m.server = nil
 	}
+	if m.metrics != nil {
+		if err := m.metrics.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("metrics shutdown: %w", err))
+		}
+		if err := <-m.metricsServed; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.metrics = nil
+	}
 	// Before the database closes and the bus drains: workers write to one
 	// and read the other.
 	if err := m.workers.stop(ctx); err != nil {
@@ -243,6 +303,20 @@ func (m *Main) Close() error {
 		m.DB = nil
 	}
 	return errors.Join(errs...)
+}
+
+// checkDefaultBoutique refuses a SALON_DEFAULT_BOUTIQUE that names no
+// boutique: clients of no boutique would wait in a queue nobody sees.
+func (m *Main) checkDefaultBoutique(ctx context.Context) error {
+	id := clienteling.BoutiqueID(m.Config.DefaultBoutique)
+	if id == "" {
+		return nil
+	}
+	_, err := m.DB.FindBoutique(ctx, id)
+	if clienteling.ErrorCode(err) == clienteling.ENOTFOUND {
+		return fmt.Errorf("SALON_DEFAULT_BOUTIQUE: no boutique %q exists: start without the setting, create the boutique, then set it", id)
+	}
+	return err
 }
 
 // bootstrapAdmin makes sure an admin token exists: the configured one, the

@@ -38,6 +38,19 @@ func openOffline(dataDir string) (*store.DB, error) {
 	return db, err
 }
 
+// existingDB returns the database file of dataDir, or an error saying there
+// is none: only import may create one, since a command that reads would
+// otherwise leave an empty database behind and answer from it.
+func existingDB(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, store.FileName)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("no database at %s", path)
+	} else if err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
 func cmdImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("import", "salon import catalog|associates|customers FILE\n\n"+
 		"Imports a CSV or JSON file (by extension). Every row is checked before anything is\n"+
@@ -146,7 +159,11 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if *token == "" {
 		*token = getenv("SALON_ADMIN_TOKEN")
 	}
-	db, err := store.Open(filepath.Join(*dataDir, store.FileName), store.Options{LockTimeout: 500 * time.Millisecond})
+	path, err := existingDB(*dataDir)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(path, store.Options{LockTimeout: 500 * time.Millisecond})
 	if err == nil {
 		defer db.Close()
 		n, err := db.BackupFile(out)
@@ -237,6 +254,9 @@ func openForCustomer(name, synopsis string, args []string, getenv func(string) s
 	}
 	id, err := customerArg(fs)
 	if err != nil {
+		return nil, "", err
+	}
+	if _, err := existingDB(*dataDir); err != nil {
 		return nil, "", err
 	}
 	db, err := openOffline(*dataDir)
