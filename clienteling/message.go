@@ -53,7 +53,7 @@ type Message struct {
 	Direction   string      `json:"direction" validate:"required,oneof=in out"`
 	Channel     string      `json:"channel" validate:"required,oneof=oa wecom"`
 	Type        string      `json:"type" validate:"required,oneof=text image voice video location link card miniprogram event news template"`
-	Text        string      `json:"text,omitempty" validate:"max=8000"`
+	Text        string      `json:"text,omitempty" validate:"max=65536"` // MaxMessageText
 	Media       string      `json:"media,omitempty" validate:"max=1000"`
 	WeChatID    string      `json:"wechat_id,omitempty" validate:"max=128"`
 	Author      string      `json:"author" validate:"required,oneof=client associate bot"`
@@ -72,6 +72,10 @@ type Message struct {
 	// redelivery is recognised. Not shown to API callers.
 	DedupeKey string `json:"-"`
 }
+
+// MaxMessageText is the longest text a message keeps, in bytes: a callback
+// body is at most 64 KiB, so a client's text always fits whole.
+const MaxMessageText = 64 << 10
 
 // MessagePage asks for one page of a history, newest first.
 type MessagePage struct {

@@ -214,7 +214,9 @@ func inboundOf(in *callback.Inbound) (*clienteling.Inbound, bool) {
 	default:
 		m.Type, m.Text = clienteling.TypeEvent, "unsupported message type "+in.MsgType
 	}
-	m.Text = truncate(m.Text, 8000)
+	// A text fits whole (the body limit bounds it); the bound only keeps a
+	// composed one (a location's label) within the domain's.
+	m.Text = truncate(m.Text, clienteling.MaxMessageText)
 	m.Media = truncate(m.Media, 1000)
 	return &clienteling.Inbound{Identity: id, Message: m, DedupeKey: in.DedupeKey(), Link: linkOf(in)}, true
 }

@@ -125,7 +125,9 @@ func inboundOf(it *syncedItem) (*clienteling.Inbound, bool) {
 	default:
 		m.Type, m.Text = clienteling.TypeEvent, "unsupported message type "+it.MsgType
 	}
-	m.Text = truncate(m.Text, 8000)
+	// WeCom's own limits keep a text well within the domain's; the bound
+	// keeps one that is not from being refused, and so from being lost.
+	m.Text = truncate(m.Text, clienteling.MaxMessageText)
 	m.Media = truncate(m.Media, 1000)
 	return &clienteling.Inbound{
 		Identity:  clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: it.ExternalUserID},
@@ -153,7 +155,7 @@ func enterSessionOf(it *syncedItem) (*clienteling.Inbound, bool) {
 		return nil, false
 	}
 	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID, Account: it.account(),
-		Type: clienteling.TypeEvent, Text: truncate(strings.TrimSpace("enter_session "+it.Event.Scene), 8000)}
+		Type: clienteling.TypeEvent, Text: truncate(strings.TrimSpace("enter_session "+it.Event.Scene), clienteling.MaxMessageText)}
 	if it.SendTime > 0 {
 		m.At = time.Unix(it.SendTime, 0).UTC()
 	}
