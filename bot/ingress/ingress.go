@@ -218,7 +218,8 @@ func inboundOf(in *callback.Inbound) (*clienteling.Inbound, bool) {
 	// composed one (a location's label) within the domain's.
 	m.Text = truncate(m.Text, clienteling.MaxMessageText)
 	m.Media = truncate(m.Media, 1000)
-	return &clienteling.Inbound{Identity: id, Message: m, DedupeKey: in.DedupeKey(), Link: linkOf(in)}, true
+	return &clienteling.Inbound{Identity: id, Message: m, DedupeKey: in.DedupeKey(),
+		LegacyDedupeKey: in.LegacyDedupeKey(), Link: linkOf(in)}, true
 }
 
 // linkOf reads an advisor link from a QR scan or a WeCom contact event.

@@ -51,3 +51,54 @@ func TestLongTextStoredWhole(t *testing.T) {
 		t.Fatalf("stored %d messages, the first %d bytes long; want one of %d bytes, whole", len(page), len(page[0].Text), len(text))
 	}
 }
+
+// TestSameMsgIdFromTwoSenders: WeChat's MsgId is unique per account only in
+// practice. Two clients' messages with one MsgId are both kept; a
+// redelivery from the same client is still a duplicate.
+func TestSameMsgIdFromTwoSenders(t *testing.T) {
+	db := clientelingtest.MustOpenDB(t)
+	srv, oa := newServer(t, db, nil)
+	now := fmt.Sprint(time.Now().Unix())
+	for _, d := range []struct{ from, text string }{
+		{"oSENDERA0001", "A 的留言"},
+		{"oSENDERB0001", "B 的留言"},
+		{"oSENDERA0001", "A 的留言"}, // WeChat's retry of the first
+	} {
+		if status, body := deliver(t, srv.Client(), srv.URL, oa.Safe(oaText(d.from, now, d.text, "6054768590064713728"))); status != 200 || body != "success" {
+			t.Fatalf("%s: got %d %q, want 200 success", d.from, status, body)
+		}
+	}
+	for _, want := range []struct{ from, text string }{{"oSENDERA0001", "A 的留言"}, {"oSENDERB0001", "B 的留言"}} {
+		page := history(t, db, want.from)
+		if len(page) != 1 || page[0].Text != want.text {
+			t.Errorf("%s: stored %d messages, want one: %q", want.from, len(page), want.text)
+		}
+	}
+}
+
+// TestRedeliveryAfterUpgradeIsDuplicate: a message stored by an earlier
+// release, under the key without its sender, and redelivered just after
+// the upgrade is recognised; another client's with the same MsgId is not.
+func TestRedeliveryAfterUpgradeIsDuplicate(t *testing.T) {
+	db := clientelingtest.MustOpenDB(t)
+	srv, oa := newServer(t, db, nil)
+	if _, err := db.Receive(t.Context(), &clienteling.Inbound{
+		Identity:  clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: "oUPGRADE0001"},
+		Message:   clienteling.Message{Type: clienteling.TypeText, Text: "升级前"},
+		DedupeKey: "oa|msg|6054768590064713729", // as earlier releases keyed it
+	}, clienteling.AnnounceReceived); err != nil {
+		t.Fatal(err)
+	}
+	now := fmt.Sprint(time.Now().Unix())
+	for _, from := range []string{"oUPGRADE0001", "oUPGRADE0002"} {
+		if status, body := deliver(t, srv.Client(), srv.URL, oa.Safe(oaText(from, now, "升级前", "6054768590064713729"))); status != 200 || body != "success" {
+			t.Fatalf("%s: got %d %q, want 200 success", from, status, body)
+		}
+	}
+	if page := history(t, db, "oUPGRADE0001"); len(page) != 1 {
+		t.Errorf("the redelivered client has %d messages, want 1", len(page))
+	}
+	if page := history(t, db, "oUPGRADE0002"); len(page) != 1 {
+		t.Errorf("the other client has %d messages, want 1", len(page))
+	}
+}

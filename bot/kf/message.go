@@ -85,8 +85,15 @@ const EventEnterSession = "enter_session"
 
 // DedupeKey is the key a pulled message is stored under: the same message
 // pulled twice (a callback redelivered, a cursor saved just before a crash)
-// is stored once.
-func DedupeKey(msgID string) string { return "wecom|kf|" + msgID }
+// is stored once. It names the client as well as the msgid, as the
+// callbacks' keys do: two clients' messages are never one.
+func DedupeKey(externalUserID, msgID string) string {
+	return "wecom|kf|" + externalUserID + "|" + msgID
+}
+
+// LegacyDedupeKey is the key releases before DedupeKey named the client
+// stored a message under; see clienteling.Inbound.LegacyDedupeKey.
+func LegacyDedupeKey(msgID string) string { return "wecom|kf|" + msgID }
 
 // inboundOf maps a client's message to the domain; ok is false for what a
 // client did not write (events, servicers' messages) and for entries
@@ -130,9 +137,10 @@ func inboundOf(it *syncedItem) (*clienteling.Inbound, bool) {
 	m.Text = truncate(m.Text, clienteling.MaxMessageText)
 	m.Media = truncate(m.Media, 1000)
 	return &clienteling.Inbound{
-		Identity:  clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: it.ExternalUserID},
-		Message:   m,
-		DedupeKey: DedupeKey(it.MsgID),
+		Identity:        clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: it.ExternalUserID},
+		Message:         m,
+		DedupeKey:       DedupeKey(it.ExternalUserID, it.MsgID),
+		LegacyDedupeKey: LegacyDedupeKey(it.MsgID),
 	}, true
 }
 
@@ -160,9 +168,10 @@ func enterSessionOf(it *syncedItem) (*clienteling.Inbound, bool) {
 		m.At = time.Unix(it.SendTime, 0).UTC()
 	}
 	return &clienteling.Inbound{
-		Identity:  clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: who},
-		Message:   m,
-		DedupeKey: DedupeKey(it.MsgID),
+		Identity:        clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: who},
+		Message:         m,
+		DedupeKey:       DedupeKey(who, it.MsgID),
+		LegacyDedupeKey: LegacyDedupeKey(it.MsgID),
 	}, true
 }
 
