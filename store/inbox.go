@@ -87,10 +87,7 @@ func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.Me
 	if m.Channel == "" {
 		m.Channel = in.Identity.Channel
 	}
-	if m.At.IsZero() {
-		m.At = now
-	}
-	m.At = m.At.UTC()
+	m.OrderReceived(now)
 	if err := clienteling.Validate(&m); err != nil {
 		return nil, err
 	}

@@ -134,7 +134,9 @@ type Inbound struct {
 	To string
 	// AgentID is the WeCom app that received an associate's message.
 	AgentID string
-	// CreateTime is when WeChat says the message was sent.
+	// CreateTime is when WeChat says the message was sent: any second
+	// count it sent, however implausible (see
+	// clienteling.Message.OrderReceived); CreateTime.Unix() gives it back.
 	CreateTime time.Time
 	// MsgID is WeChat's message id as text: decimal for the Official
 	// Account, sometimes not for WeCom. Events of template and

@@ -2,7 +2,10 @@ package callback
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +67,22 @@ func TestLegacyDedupeKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.in.LegacyDedupeKey(); got != tt.want {
 				t.Errorf("LegacyDedupeKey = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCreateTimeKeptAsSent: whatever second count WeChat sends comes back
+// from CreateTime.Unix(), so that the domain can keep it as sent.
+func TestCreateTimeKeptAsSent(t *testing.T) {
+	r := newRig(t)
+	for _, sent := range []int64{0, -1, 1 << 62, math.MaxInt64, math.MinInt64, -62135596800} {
+		t.Run(strconv.FormatInt(sent, 10), func(t *testing.T) {
+			msg := fmt.Sprintf("<xml><ToUserName>gh</ToUserName><FromUserName>oVIP</FromUserName><CreateTime>%d</CreateTime>"+
+				"<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>", sent)
+			in := mustParse(t, r.oa, r.OA.Safe([]byte(msg)).Request("/wechat/oa"))
+			if got := in.CreateTime.Unix(); got != sent {
+				t.Errorf("CreateTime.Unix() = %d, want %d", got, sent)
 			}
 		})
 	}

@@ -192,7 +192,9 @@ func inboundOf(in *callback.Inbound) (*clienteling.Inbound, bool) {
 	default:
 		return nil, false
 	}
-	m := clienteling.Message{Channel: id.Channel, WeChatID: in.MsgID, At: in.CreateTime}
+	// The store orders the history by CreateTime only if it is plausible.
+	sent := in.CreateTime.Unix()
+	m := clienteling.Message{Channel: id.Channel, WeChatID: in.MsgID, SentAt: &sent}
 	switch in.MsgType {
 	case callback.MsgText:
 		m.Type, m.Text = clienteling.TypeText, in.Content

@@ -102,3 +102,63 @@ func TestRedeliveryAfterUpgradeIsDuplicate(t *testing.T) {
 		t.Errorf("the other client has %d messages, want 1", len(page))
 	}
 }
+
+// TestImplausibleCreateTimeKeptAsSent: a CreateTime before 2000 or more
+// than a day after receipt is kept as WeChat sent it, and the receipt time
+// places the message in the history: after what the client wrote before.
+func TestImplausibleCreateTimeKeptAsSent(t *testing.T) {
+	receipt := time.Now().Truncate(time.Second).UTC()
+	db := clientelingtest.MustOpenDB(t, store.Options{Now: clientelingtest.NewClock(receipt).Now})
+	srv, oa := newServer(t, db, nil)
+	earlier := receipt.Add(-10 * time.Second)
+	tests := []struct {
+		name       string
+		createTime int64
+		plausible  bool
+	}{
+		{"Zero", 0, false},
+		{"MinusOne", -1, false},
+		{"Huge", 1 << 62, false},
+		{"Year1990", time.Date(1990, 6, 1, 12, 0, 0, 0, time.UTC).Unix(), false},
+		{"TwoDaysAhead", receipt.Add(48 * time.Hour).Unix(), false},
+		{"Year2000", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), true},
+		{"AnHourAgo", receipt.Add(-time.Hour).Unix(), true},
+		{"ADayAhead", receipt.Add(24 * time.Hour).Unix(), true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			from := fmt.Sprintf("oCLOCK%06d", i)
+			for j, m := range [][]byte{
+				oaText(from, fmt.Sprint(earlier.Unix()), "before", fmt.Sprint(9000+2*i)),
+				oaText(from, fmt.Sprint(tt.createTime), "this one", fmt.Sprint(9001+2*i)),
+			} {
+				if status, body := deliver(t, srv.Client(), srv.URL, oa.Safe(m)); status != 200 || body != "success" {
+					t.Fatalf("message %d: got %d %q, want 200 success", j, status, body)
+				}
+			}
+			page := history(t, db, from)
+			if len(page) != 2 {
+				t.Fatalf("stored %d messages, want 2", len(page))
+			}
+			got := page[0] // newest first
+			if tt.plausible {
+				if got.Text != "this one" {
+					got = page[1] // sent before "before", and ordered so
+				}
+				if !got.At.Equal(time.Unix(tt.createTime, 0)) || got.SentAt != nil {
+					t.Fatalf("at %v, sent at %v: want at CreateTime and no sent at", got.At, got.SentAt)
+				}
+				return
+			}
+			if got.Text != "this one" || page[1].Text != "before" {
+				t.Fatalf("history %q, %q: want the message received last first", got.Text, page[1].Text)
+			}
+			if !got.At.Equal(receipt) {
+				t.Errorf("at %v, want the receipt time %v", got.At, receipt)
+			}
+			if got.SentAt == nil || *got.SentAt != tt.createTime {
+				t.Errorf("sent at %v, want %d as sent", got.SentAt, tt.createTime)
+			}
+		})
+	}
+}

@@ -3,7 +3,6 @@ package kf
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/salonhq/salon/clienteling"
 )
@@ -40,7 +39,7 @@ type syncedItem struct {
 	MsgID          string `json:"msgid"`
 	OpenKfID       string `json:"open_kfid"`
 	ExternalUserID string `json:"external_userid"`
-	SendTime       int64  `json:"send_time"`
+	SendTime       *int64 `json:"send_time"` // nil when absent
 	Origin         int    `json:"origin"`
 	MsgType        string `json:"msgtype"`
 	Text           struct {
@@ -105,10 +104,7 @@ func inboundOf(it *syncedItem) (*clienteling.Inbound, bool) {
 	if it.Origin != OriginClient || it.ExternalUserID == "" || it.MsgID == "" {
 		return nil, false
 	}
-	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID, Account: it.OpenKfID}
-	if it.SendTime > 0 {
-		m.At = time.Unix(it.SendTime, 0).UTC()
-	}
+	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID, Account: it.OpenKfID, SentAt: it.SendTime}
 	switch it.MsgType {
 	case "text":
 		m.Type, m.Text = clienteling.TypeText, it.Text.Content
@@ -163,10 +159,8 @@ func enterSessionOf(it *syncedItem) (*clienteling.Inbound, bool) {
 		return nil, false
 	}
 	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID, Account: it.account(),
-		Type: clienteling.TypeEvent, Text: truncate(strings.TrimSpace("enter_session "+it.Event.Scene), clienteling.MaxMessageText)}
-	if it.SendTime > 0 {
-		m.At = time.Unix(it.SendTime, 0).UTC()
-	}
+		Type: clienteling.TypeEvent, Text: truncate(strings.TrimSpace("enter_session "+it.Event.Scene), clienteling.MaxMessageText),
+		SentAt: it.SendTime}
 	return &clienteling.Inbound{
 		Identity:        clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: who},
 		Message:         m,

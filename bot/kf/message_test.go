@@ -3,7 +3,6 @@ package kf
 import (
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/salonhq/salon/clienteling"
 )
@@ -44,8 +43,8 @@ func TestInboundOf(t *testing.T) {
 			if err := clienteling.Validate(&in.Identity); err != nil || in.Identity.Channel != "wecom" || in.DedupeKey != "wecom|kf|wm1|"+it.MsgID || in.LegacyDedupeKey != "wecom|kf|"+it.MsgID || m.WeChatID != it.MsgID {
 				t.Fatalf("identity %+v, key %q, wechat id %q", in.Identity, in.DedupeKey, m.WeChatID)
 			}
-			if it.SendTime != 0 && !m.At.Equal(time.Unix(it.SendTime, 0)) {
-				t.Fatalf("at %v, want send_time", m.At)
+			if (it.SendTime == nil) != (m.SentAt == nil) || (m.SentAt != nil && *m.SentAt != *it.SendTime) {
+				t.Fatalf("sent at %v, want send_time %v", m.SentAt, it.SendTime)
 			}
 		})
 	}
