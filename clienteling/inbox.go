@@ -9,6 +9,12 @@ type Inbound struct {
 	UnionID   UnionID
 	Message   Message // Customer, ID and Status are set on receipt
 	DedupeKey string  // required: WeChat retries, and a retry must store nothing
+	// LegacyDedupeKey, if set, is the key an earlier release stored the
+	// same delivery under (WeChat's MsgId without its sender). A delivery
+	// known under it is a duplicate only if it was this client's, so that
+	// a redelivery straddling an upgrade is still recognised and another
+	// client's message with the same MsgId is not.
+	LegacyDedupeKey string
 	// Link, if set, links or unlinks the client and an associate in the
 	// same transaction (a QR scan, a WeCom contact event).
 	Link *Link

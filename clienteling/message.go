@@ -53,7 +53,7 @@ type Message struct {
 	Direction   string      `json:"direction" validate:"required,oneof=in out"`
 	Channel     string      `json:"channel" validate:"required,oneof=oa wecom"`
 	Type        string      `json:"type" validate:"required,oneof=text image voice video location link card miniprogram event news template"`
-	Text        string      `json:"text,omitempty" validate:"max=8000"`
+	Text        string      `json:"text,omitempty" validate:"max=65536"` // MaxMessageText
 	Media       string      `json:"media,omitempty" validate:"max=1000"`
 	WeChatID    string      `json:"wechat_id,omitempty" validate:"max=128"`
 	Author      string      `json:"author" validate:"required,oneof=client associate bot"`
@@ -67,10 +67,42 @@ type Message struct {
 	// channel has several: the open_kfid of a 微信客服 conversation. A reply
 	// must leave through the account the client wrote to.
 	Account string `json:"account,omitempty" validate:"max=128"`
+	// SentAt is the send time a channel gave for a received message, in
+	// Unix seconds as it gave it, kept only when it was not believed (see
+	// OrderReceived): At is then the receipt time. Nil otherwise.
+	SentAt *int64 `json:"sent_at,omitempty"`
 
 	// DedupeKey identifies the delivery that brought the message, so that a
 	// redelivery is recognised. Not shown to API callers.
 	DedupeKey string `json:"-"`
+}
+
+// MaxMessageText is the longest text a message keeps, in bytes: a callback
+// body is at most 64 KiB, so a client's text always fits whole.
+const MaxMessageText = 64 << 10
+
+// Plausible send times. A channel's send time is the sender side's claim:
+// a clock far off, or a forged plaintext callback, must not move a message
+// out of its place in the history.
+var earliestSendTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// MaxSendTimeAhead is how far past its receipt a message's send time may
+// be and still order the history: clocks drift, not by days.
+const MaxSendTimeAhead = 24 * time.Hour
+
+// OrderReceived sets At, which orders the history, for a message received
+// at now. SentAt, if set, is the channel's send time in Unix seconds: At
+// becomes that time when it lies between 2000-01-01 and a day past now,
+// and SentAt is cleared; otherwise At is now and SentAt stays as the
+// channel said. Without SentAt, a zero At becomes now.
+func (m *Message) OrderReceived(now time.Time) {
+	switch {
+	case m.SentAt != nil && *m.SentAt >= earliestSendTime.Unix() && *m.SentAt <= now.Add(MaxSendTimeAhead).Unix():
+		m.At, m.SentAt = time.Unix(*m.SentAt, 0), nil
+	case m.SentAt != nil || m.At.IsZero():
+		m.At = now
+	}
+	m.At = m.At.UTC()
 }
 
 // MessagePage asks for one page of a history, newest first.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -44,7 +45,11 @@ func (db *DB) Receive(ctx context.Context, in *clienteling.Inbound, announce cli
 // receive does Receive's work inside tx.
 func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, newID clienteling.CustomerID, now time.Time, announce clienteling.Announcer) (*clienteling.Receipt, error) {
 	r := &clienteling.Receipt{}
-	if first := tx.Bucket(bucketDedupe).Get([]byte(in.DedupeKey)); first != nil {
+	first := tx.Bucket(bucketDedupe).Get([]byte(in.DedupeKey))
+	if first == nil && in.LegacyDedupeKey != "" {
+		first = legacyDuplicate(tx, in)
+	}
+	if first != nil {
 		key := tx.Bucket(bucketMessageIndex).Get(first)
 		if key == nil {
 			// The client was erased since: the delivery is still a duplicate.
@@ -82,10 +87,7 @@ func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.Me
 	if m.Channel == "" {
 		m.Channel = in.Identity.Channel
 	}
-	if m.At.IsZero() {
-		m.At = now
-	}
-	m.At = m.At.UTC()
+	m.OrderReceived(now)
 	if err := clienteling.Validate(&m); err != nil {
 		return nil, err
 	}
@@ -108,6 +110,30 @@ func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.Me
 		}
 	}
 	return r, nil
+}
+
+// legacyDuplicate returns the message id stored under in's legacy dedupe
+// key if that delivery was from the same client, or from a client erased
+// since (whose redelivery must recreate nothing); nil otherwise.
+//
+// Keys are checked in both forms rather than rewritten by a migration:
+// only the bot knows how its keys are built, and a key of an erased client
+// names no one left to rewrite it for. The check costs one read per new
+// message and matches only deliveries from before the upgrade.
+func legacyDuplicate(tx *bolt.Tx, in *clienteling.Inbound) []byte {
+	first := tx.Bucket(bucketDedupe).Get([]byte(in.LegacyDedupeKey))
+	if first == nil {
+		return nil
+	}
+	key := tx.Bucket(bucketMessageIndex).Get(first)
+	if key == nil {
+		return first
+	}
+	sender := tx.Bucket(bucketIdentityIndex).Get(identityKey(in.Identity))
+	if sender == nil || !bytes.Equal(sender, key[:clienteling.IDLen]) {
+		return nil
+	}
+	return first
 }
 
 // applyLink runs the domain's linking rules on c in tx and writes what they

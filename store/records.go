@@ -213,19 +213,20 @@ type messageRecord struct {
 	ErrorCode   int    `json:"ec,omitempty"`
 	ErrorReason string `json:"er,omitempty"`
 	Account     string `json:"ac,omitempty"`
+	SentAt      *int64 `json:"sa,omitempty"`
 }
 
 func messageToRecord(m *clienteling.Message) *messageRecord {
 	return &messageRecord{V: 1, ID: string(m.ID), Direction: m.Direction, Channel: m.Channel, Type: m.Type, Text: m.Text,
 		Media: m.Media, WeChatID: m.WeChatID, Author: m.Author, Associate: string(m.Associate), Card: string(m.Card),
-		Status: m.Status, ErrorCode: m.ErrorCode, ErrorReason: m.ErrorReason, Account: m.Account}
+		Status: m.Status, ErrorCode: m.ErrorCode, ErrorReason: m.ErrorReason, Account: m.Account, SentAt: m.SentAt}
 }
 
 func (r *messageRecord) domain(customer clienteling.CustomerID, at time.Time) *clienteling.Message {
 	return &clienteling.Message{ID: clienteling.MessageID(r.ID), Customer: customer, Direction: r.Direction,
 		Channel: r.Channel, Type: r.Type, Text: r.Text, Media: r.Media, WeChatID: r.WeChatID, Author: r.Author,
 		Associate: clienteling.AssociateID(r.Associate), Card: clienteling.CardID(r.Card), Status: r.Status,
-		ErrorCode: r.ErrorCode, ErrorReason: r.ErrorReason, At: at, Account: r.Account}
+		ErrorCode: r.ErrorCode, ErrorReason: r.ErrorReason, At: at, Account: r.Account, SentAt: r.SentAt}
 }
 
 type moneyRecord struct {

@@ -59,7 +59,7 @@ func Example() {
 		fmt.Println(rec.Code, rec.Body.String())
 	}
 	// Output:
-	// text oVIP0000001 hello oa|msg|42
+	// text oVIP0000001 hello oa|msg|oVIP0000001|42
 	// 200 success
 	// 401 signature
 }

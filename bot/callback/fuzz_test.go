@@ -78,6 +78,9 @@ func checkOutcome(t *testing.T, ep Endpoint, in *Inbound, err error) {
 	if in.DedupeKey() == "" {
 		t.Fatal("empty DedupeKey")
 	}
+	if !in.IsEvent() && in.MsgID != "" && !strings.Contains(in.DedupeKey(), "|"+in.Sender()+"|") {
+		t.Fatalf("DedupeKey %q of a message does not name its sender %q", in.DedupeKey(), in.Sender())
+	}
 	_ = in.LogValue().Resolve()
 }
 

@@ -134,7 +134,9 @@ type Inbound struct {
 	To string
 	// AgentID is the WeCom app that received an associate's message.
 	AgentID string
-	// CreateTime is when WeChat says the message was sent.
+	// CreateTime is when WeChat says the message was sent: any second
+	// count it sent, however implausible (see
+	// clienteling.Message.OrderReceived); CreateTime.Unix() gives it back.
 	CreateTime time.Time
 	// MsgID is WeChat's message id as text: decimal for the Official
 	// Account, sometimes not for WeCom. Events of template and
@@ -262,7 +264,10 @@ func (in *Inbound) QRScene() (scene string, ok bool) {
 // recognised, per the contract: WeChat resends a message it got no answer
 // for within about 15 s, identically.
 //
-//   - A message: the channel and its MsgId ("oa|msg|6054768590064713728").
+//   - A message: the channel, the sender and its MsgId
+//     ("oa|msg|oVIP|6054768590064713728"). WeChat makes MsgIds unique per
+//     account only in practice: two clients' messages with one MsgId are
+//     two messages.
 //   - An event: the channel, the sender, CreateTime and the event
 //     ("oa|evt|oVIP|1700000000|subscribe"). An external contact event
 //     adds the associate and the change type, since a client may add two
@@ -273,7 +278,7 @@ func (in *Inbound) QRScene() (scene string, ok bool) {
 //     MsgType.
 func (in *Inbound) DedupeKey() string {
 	if !in.IsEvent() && in.MsgID != "" {
-		return in.Channel + "|msg|" + in.MsgID
+		return in.Channel + "|msg|" + in.Sender() + "|" + in.MsgID
 	}
 	what := in.Event
 	if !in.IsEvent() {
@@ -292,6 +297,17 @@ func (in *Inbound) DedupeKey() string {
 		key += "|" + in.ChangeType
 	}
 	return key
+}
+
+// LegacyDedupeKey returns the key releases before sender-scoped keys
+// stored a message under: its channel and MsgId ("oa|msg|6054768590064713728").
+// It is "" for events, whose keys did not change. See
+// clienteling.Inbound.LegacyDedupeKey.
+func (in *Inbound) LegacyDedupeKey() string {
+	if !in.IsEvent() && in.MsgID != "" {
+		return in.Channel + "|msg|" + in.MsgID
+	}
+	return ""
 }
 
 // LogValue shows what a callback was without what it said: no content, no

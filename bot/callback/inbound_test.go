@@ -2,7 +2,10 @@ package callback
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +21,11 @@ func TestDedupeKey(t *testing.T) {
 		want string
 	}{
 		{"OAMessage", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: MsgText, OpenID: "oVIP", CreateTime: at, MsgID: "6054768590064713728"},
-			"oa|msg|6054768590064713728"},
+			"oa|msg|oVIP|6054768590064713728"},
+		{"OAMessageOtherSender", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: MsgText, OpenID: "oOther", CreateTime: at, MsgID: "6054768590064713728"},
+			"oa|msg|oOther|6054768590064713728"},
 		{"WeComStringMsgId", Inbound{Channel: "wecom", Endpoint: EndpointWeComApp, MsgType: MsgText, Associate: "amy", CreateTime: at, MsgID: "CAIQg/PK=="},
-			"wecom|msg|CAIQg/PK=="},
+			"wecom|msg|amy|CAIQg/PK=="},
 		{"OAEvent", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: MsgEvent, Event: EventSubscribe, OpenID: "oVIP", CreateTime: at},
 			"oa|evt|oVIP|1700000000|subscribe"},
 		{"EventWithMsgID", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: MsgEvent, Event: EventTemplateSendJobFinish, OpenID: "oVIP", CreateTime: at, MsgID: "200163836"},
@@ -42,6 +47,42 @@ func TestDedupeKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.in.DedupeKey(); got != tt.want {
 				t.Errorf("DedupeKey = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLegacyDedupeKey(t *testing.T) {
+	at := time.Unix(1700000000, 0)
+	for _, tt := range []struct {
+		name string
+		in   Inbound
+		want string
+	}{
+		{"OAMessage", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: MsgText, OpenID: "oVIP", CreateTime: at, MsgID: "6054768590064713728"},
+			"oa|msg|6054768590064713728"},
+		{"OAEvent", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: MsgEvent, Event: EventSubscribe, OpenID: "oVIP", CreateTime: at}, ""},
+		{"MessageWithoutMsgID", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: "notsure", OpenID: "oVIP", CreateTime: at}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.in.LegacyDedupeKey(); got != tt.want {
+				t.Errorf("LegacyDedupeKey = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCreateTimeKeptAsSent: whatever second count WeChat sends comes back
+// from CreateTime.Unix(), so that the domain can keep it as sent.
+func TestCreateTimeKeptAsSent(t *testing.T) {
+	r := newRig(t)
+	for _, sent := range []int64{0, -1, 1 << 62, math.MaxInt64, math.MinInt64, -62135596800} {
+		t.Run(strconv.FormatInt(sent, 10), func(t *testing.T) {
+			msg := fmt.Sprintf("<xml><ToUserName>gh</ToUserName><FromUserName>oVIP</FromUserName><CreateTime>%d</CreateTime>"+
+				"<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>", sent)
+			in := mustParse(t, r.oa, r.OA.Safe([]byte(msg)).Request("/wechat/oa"))
+			if got := in.CreateTime.Unix(); got != sent {
+				t.Errorf("CreateTime.Unix() = %d, want %d", got, sent)
 			}
 		})
 	}

@@ -192,7 +192,9 @@ func inboundOf(in *callback.Inbound) (*clienteling.Inbound, bool) {
 	default:
 		return nil, false
 	}
-	m := clienteling.Message{Channel: id.Channel, WeChatID: in.MsgID, At: in.CreateTime}
+	// The store orders the history by CreateTime only if it is plausible.
+	sent := in.CreateTime.Unix()
+	m := clienteling.Message{Channel: id.Channel, WeChatID: in.MsgID, SentAt: &sent}
 	switch in.MsgType {
 	case callback.MsgText:
 		m.Type, m.Text = clienteling.TypeText, in.Content
@@ -214,9 +216,12 @@ func inboundOf(in *callback.Inbound) (*clienteling.Inbound, bool) {
 	default:
 		m.Type, m.Text = clienteling.TypeEvent, "unsupported message type "+in.MsgType
 	}
-	m.Text = truncate(m.Text, 8000)
+	// A text fits whole (the body limit bounds it); the bound only keeps a
+	// composed one (a location's label) within the domain's.
+	m.Text = truncate(m.Text, clienteling.MaxMessageText)
 	m.Media = truncate(m.Media, 1000)
-	return &clienteling.Inbound{Identity: id, Message: m, DedupeKey: in.DedupeKey(), Link: linkOf(in)}, true
+	return &clienteling.Inbound{Identity: id, Message: m, DedupeKey: in.DedupeKey(),
+		LegacyDedupeKey: in.LegacyDedupeKey(), Link: linkOf(in)}, true
 }
 
 // linkOf reads an advisor link from a QR scan or a WeCom contact event.

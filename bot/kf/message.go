@@ -3,7 +3,6 @@ package kf
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/salonhq/salon/clienteling"
 )
@@ -40,7 +39,7 @@ type syncedItem struct {
 	MsgID          string `json:"msgid"`
 	OpenKfID       string `json:"open_kfid"`
 	ExternalUserID string `json:"external_userid"`
-	SendTime       int64  `json:"send_time"`
+	SendTime       *int64 `json:"send_time"` // nil when absent
 	Origin         int    `json:"origin"`
 	MsgType        string `json:"msgtype"`
 	Text           struct {
@@ -85,8 +84,15 @@ const EventEnterSession = "enter_session"
 
 // DedupeKey is the key a pulled message is stored under: the same message
 // pulled twice (a callback redelivered, a cursor saved just before a crash)
-// is stored once.
-func DedupeKey(msgID string) string { return "wecom|kf|" + msgID }
+// is stored once. It names the client as well as the msgid, as the
+// callbacks' keys do: two clients' messages are never one.
+func DedupeKey(externalUserID, msgID string) string {
+	return "wecom|kf|" + externalUserID + "|" + msgID
+}
+
+// LegacyDedupeKey is the key releases before DedupeKey named the client
+// stored a message under; see clienteling.Inbound.LegacyDedupeKey.
+func LegacyDedupeKey(msgID string) string { return "wecom|kf|" + msgID }
 
 // inboundOf maps a client's message to the domain; ok is false for what a
 // client did not write (events, servicers' messages) and for entries
@@ -98,10 +104,7 @@ func inboundOf(it *syncedItem) (*clienteling.Inbound, bool) {
 	if it.Origin != OriginClient || it.ExternalUserID == "" || it.MsgID == "" {
 		return nil, false
 	}
-	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID, Account: it.OpenKfID}
-	if it.SendTime > 0 {
-		m.At = time.Unix(it.SendTime, 0).UTC()
-	}
+	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID, Account: it.OpenKfID, SentAt: it.SendTime}
 	switch it.MsgType {
 	case "text":
 		m.Type, m.Text = clienteling.TypeText, it.Text.Content
@@ -125,12 +128,15 @@ func inboundOf(it *syncedItem) (*clienteling.Inbound, bool) {
 	default:
 		m.Type, m.Text = clienteling.TypeEvent, "unsupported message type "+it.MsgType
 	}
-	m.Text = truncate(m.Text, 8000)
+	// WeCom's own limits keep a text well within the domain's; the bound
+	// keeps one that is not from being refused, and so from being lost.
+	m.Text = truncate(m.Text, clienteling.MaxMessageText)
 	m.Media = truncate(m.Media, 1000)
 	return &clienteling.Inbound{
-		Identity:  clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: it.ExternalUserID},
-		Message:   m,
-		DedupeKey: DedupeKey(it.MsgID),
+		Identity:        clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: it.ExternalUserID},
+		Message:         m,
+		DedupeKey:       DedupeKey(it.ExternalUserID, it.MsgID),
+		LegacyDedupeKey: LegacyDedupeKey(it.MsgID),
 	}, true
 }
 
@@ -153,14 +159,13 @@ func enterSessionOf(it *syncedItem) (*clienteling.Inbound, bool) {
 		return nil, false
 	}
 	m := clienteling.Message{Channel: clienteling.ChannelWeCom, WeChatID: it.MsgID, Account: it.account(),
-		Type: clienteling.TypeEvent, Text: truncate(strings.TrimSpace("enter_session "+it.Event.Scene), 8000)}
-	if it.SendTime > 0 {
-		m.At = time.Unix(it.SendTime, 0).UTC()
-	}
+		Type: clienteling.TypeEvent, Text: truncate(strings.TrimSpace("enter_session "+it.Event.Scene), clienteling.MaxMessageText),
+		SentAt: it.SendTime}
 	return &clienteling.Inbound{
-		Identity:  clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: who},
-		Message:   m,
-		DedupeKey: DedupeKey(it.MsgID),
+		Identity:        clienteling.Identity{Channel: clienteling.ChannelWeCom, ExternalID: who},
+		Message:         m,
+		DedupeKey:       DedupeKey(who, it.MsgID),
+		LegacyDedupeKey: LegacyDedupeKey(it.MsgID),
 	}, true
 }
 

@@ -3,7 +3,6 @@ package kf
 import (
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/salonhq/salon/clienteling"
 )
@@ -41,11 +40,11 @@ func TestInboundOf(t *testing.T) {
 			if m.Type != tt.typ || m.Text != tt.text || m.Media != tt.media {
 				t.Fatalf("got %q %q %q, want %q %q %q", m.Type, m.Text, m.Media, tt.typ, tt.text, tt.media)
 			}
-			if err := clienteling.Validate(&in.Identity); err != nil || in.Identity.Channel != "wecom" || in.DedupeKey != "wecom|kf|"+it.MsgID || m.WeChatID != it.MsgID {
+			if err := clienteling.Validate(&in.Identity); err != nil || in.Identity.Channel != "wecom" || in.DedupeKey != "wecom|kf|wm1|"+it.MsgID || in.LegacyDedupeKey != "wecom|kf|"+it.MsgID || m.WeChatID != it.MsgID {
 				t.Fatalf("identity %+v, key %q, wechat id %q", in.Identity, in.DedupeKey, m.WeChatID)
 			}
-			if it.SendTime != 0 && !m.At.Equal(time.Unix(it.SendTime, 0)) {
-				t.Fatalf("at %v, want send_time", m.At)
+			if (it.SendTime == nil) != (m.SentAt == nil) || (m.SentAt != nil && *m.SentAt != *it.SendTime) {
+				t.Fatalf("sent at %v, want send_time %v", m.SentAt, it.SendTime)
 			}
 		})
 	}
