@@ -62,7 +62,7 @@ func TestTestSupportViolations(t *testing.T) {
 		{"OKTestSupportUsesTestSupport", wechatTestWrapper, []string{"testing", "net/http/httptest", module + "/bot/wechatsim"}, nil},
 		{"ErrHTTPTest", module + "/cmd/salon", []string{"net/http", "net/http/httptest"}, []string{"net/http/httptest"}},
 		{"ErrFSTest", module + "/locales", []string{"embed", "testing/fstest"}, []string{"testing/fstest"}},
-		{"ErrStoreTest", module + "/clienteling/api", []string{module + "/store/storetest"}, []string{module + "/store/storetest"}},
+		{"ErrStoreTest", module + "/clienteling/api", []string{module + "/clienteling/clientelingtest"}, []string{module + "/clienteling/clientelingtest"}},
 		{"ErrWrapperInBot", module + "/bot/outbound", []string{wechatTestWrapper}, []string{wechatTestWrapper}},
 		{"ErrWrapperInCmd", module + "/cmd/salon", []string{module + "/bot/wechatsim", wechatTestWrapper}, []string{wechatTestWrapper}},
 	}

@@ -196,9 +196,12 @@ func TestBackupDuringWriteStorm(t *testing.T) {
 		}()
 	}
 	// Let the storm build up before taking the copy.
-	waitFor(t, func() bool {
-		page, _, _ := db.Messages(ctx, c.ID, clienteling.MessagePage{Limit: 100})
-		return len(page) == 100
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
+		page, _, err := db.Messages(ctx, c.ID, clienteling.MessagePage{Limit: 100})
+		if err != nil || len(page) < 100 {
+			return fmt.Errorf("%d messages stored (%v), want 100", len(page), err)
+		}
+		return nil
 	})
 	path := t.TempDir() + "/backup.db"
 	if _, err := db.BackupFile(path); err != nil {
@@ -224,17 +227,5 @@ func TestBackupDuringWriteStorm(t *testing.T) {
 	page, _, err := copyDB.Messages(ctx, c.ID, clienteling.MessagePage{Limit: 100})
 	if err != nil || len(page) < 100 {
 		t.Fatalf("restored copy has %d messages (%v), want >= 100", len(page), err)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after 10 s.
-func waitFor(t testing.TB, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

@@ -183,7 +183,7 @@ func TestNotFoundAndConflict(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 // TestIndexesFollowUpdates changes every indexed field, merges identities
-// and deletes customers; VerifyIndexes (run at cleanup by storetest, and
+// and deletes customers; VerifyIndexes (run at cleanup by clientelingtest.MustOpenDB, and
 // here after each step) rebuilds the indexes from the records and compares.
 func TestIndexesFollowUpdates(t *testing.T) {
 	db := clientelingtest.MustOpenDB(t)

@@ -10,14 +10,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // epoch is an arbitrary fixed start for the tests' clocks.
 var epoch = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 
-func startClocked(t *testing.T, opts Options) (*Server, *Clock) {
+func startClocked(t *testing.T, opts Options) (*Server, *clientelingtest.Clock) {
 	t.Helper()
-	clk := NewClock(epoch)
+	clk := clientelingtest.NewClock(epoch)
 	opts.Clock = clk.Now
 	return startSim(t, opts), clk
 }

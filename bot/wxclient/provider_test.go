@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 var (
@@ -196,7 +198,7 @@ func TestProviderRestart(t *testing.T) {
 func TestProviderRefreshAhead(t *testing.T) {
 	f := newFake(t)
 	f.serveTokens(7200)
-	clock := newFakeClock()
+	clock := clientelingtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	p := newTestProvider(t, f.client(t), oaCred, ProviderOptions{Now: clock.Now, RefreshBefore: 5 * time.Minute})
 
 	mustToken(t, p)
@@ -208,7 +210,7 @@ func TestProviderRefreshAhead(t *testing.T) {
 	if got := mustToken(t, p); got != "tok-oa-1" {
 		t.Errorf("inside the refresh window: token %q, want the still valid tok-oa-1", got)
 	}
-	checkFor(t, 5*time.Second, func() error {
+	clientelingtest.CheckFor(t, 5*time.Second, func() error {
 		if got := mustToken(t, p); got != "tok-oa-2" {
 			return fmt.Errorf("token = %q, want tok-oa-2", got)
 		}
@@ -245,7 +247,7 @@ func TestRefreshPoint(t *testing.T) {
 func TestProviderFetchFailure(t *testing.T) {
 	f := newFake(t)
 	f.handleJSON("/wecom/cgi-bin/gettoken", map[string]any{"errcode": 40001, "errmsg": "invalid secret"})
-	clock := newFakeClock()
+	clock := clientelingtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	p := newTestProvider(t, f.client(t), wecomCred, ProviderOptions{Now: clock.Now, FetchBackoff: time.Second})
 
 	for range 3 {
