@@ -61,6 +61,7 @@ const ok = ""
 // role may act on its own, acting on what it must not see is ENOTFOUND,
 // as if it did not exist; without a principal everything is EUNAUTHORIZED.
 func TestServiceAuthorisation(t *testing.T) {
+	t.Parallel()
 	const (
 		forbidden = clienteling.EFORBIDDEN
 	)
@@ -166,7 +167,9 @@ func TestServiceAuthorisation(t *testing.T) {
 		}, [4]string{forbidden, ok, forbidden, ok}, true},
 	} {
 		t.Run(row.name, func(t *testing.T) {
+			t.Parallel()
 			t.Run("NoPrincipal", func(t *testing.T) {
+				t.Parallel()
 				f := newAuthzFixture(t)
 				if err := row.call(t.Context(), f, f.target(asAdmin, false)); clienteling.ErrorCode(err) != clienteling.EUNAUTHORIZED {
 					t.Fatalf("got %v, want %s", err, clienteling.EUNAUTHORIZED)
@@ -174,6 +177,7 @@ func TestServiceAuthorisation(t *testing.T) {
 			})
 			for i, p := range principals {
 				t.Run(p.Role, func(t *testing.T) {
+					t.Parallel()
 					f := newAuthzFixture(t)
 					ctx := clienteling.WithPrincipal(t.Context(), p)
 					if row.scoped && row.want[i] == ok && (p.Role == clienteling.RoleAssociate || p.Role == clienteling.RoleManager) {
@@ -195,6 +199,7 @@ func TestServiceAuthorisation(t *testing.T) {
 // role may see, and the CRM team sees contact details masked wherever a
 // client is returned.
 func TestServiceShowsEachRoleItsBook(t *testing.T) {
+	t.Parallel()
 	f := newAuthzFixture(t)
 	for _, tc := range []struct {
 		p    *clienteling.Principal
@@ -255,6 +260,7 @@ func TestServiceShowsEachRoleItsBook(t *testing.T) {
 // identity alike) and answer them, but not change what the brand remembers
 // of them: that stays with the advisor and the boutique's managers.
 func TestCoveringColleague(t *testing.T) {
+	t.Parallel()
 	f := newAuthzFixture(t)
 	if _, err := f.db.AssignConversation(t.Context(), f.own.ID, "sophie", "chenjing"); err != nil {
 		t.Fatal(err)
@@ -289,6 +295,7 @@ func TestCoveringColleague(t *testing.T) {
 // TestManagerSeesNoOtherBoutiqueStaff: to a manager, an associate of
 // another boutique is indistinguishable from nobody, whatever the call.
 func TestManagerSeesNoOtherBoutiqueStaff(t *testing.T) {
+	t.Parallel()
 	f := newAuthzFixture(t)
 	ctx := clienteling.WithPrincipal(t.Context(), asManager)
 	for _, tc := range []struct {
@@ -336,6 +343,7 @@ func TestManagerSeesNoOtherBoutiqueStaff(t *testing.T) {
 // associate's note; the client's advisor reads every one of them. The
 // reads are those TestServiceAuthorisation lets the CRM role make.
 func TestCRMReceivesNoPersonalData(t *testing.T) {
+	t.Parallel()
 	m := clientelingtest.NewMaison(t)
 	personal := clientelingtest.SeedPersonalData(t, m.DB, m.Own)
 	reads := []struct {

@@ -17,6 +17,7 @@ func textMessage(c clienteling.CustomerID, text string, at time.Time) *clienteli
 }
 
 func TestHistoryPaginationVisitsEachOnceInOrder(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oPager"))
 	other := mustCreateCustomer(t, db, newCustomer("oOther"))
@@ -71,6 +72,7 @@ func TestHistoryPaginationVisitsEachOnceInOrder(t *testing.T) {
 }
 
 func TestHistoryBadCursor(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oCursor"))
 	other := mustCreateCustomer(t, db, newCustomer("oCursor2"))
@@ -92,6 +94,7 @@ func TestHistoryBadCursor(t *testing.T) {
 }
 
 func TestConcurrentAppendsLoseNothing(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	const writers, each = 32, 50
 	customers := make([]*clienteling.Customer, writers)
@@ -147,6 +150,7 @@ func TestConcurrentAppendsLoseNothing(t *testing.T) {
 }
 
 func TestRedeliveryStoredOnce(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oDup"))
 	var first clienteling.MessageID
@@ -173,6 +177,7 @@ func TestRedeliveryStoredOnce(t *testing.T) {
 }
 
 func TestBackupDuringWriteStorm(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	c := mustCreateCustomer(t, db, newCustomer("oStorm"))

@@ -113,6 +113,7 @@ func syncCursors(t *testing.T, fake *wechattest.Server) []string {
 func equal(a, b []string) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 
 func TestPullThreePagesOnceAndResume(t *testing.T) {
+	t.Parallel()
 	fake, api := newAPI(t)
 	at := time.Unix(1700000000, 0)
 	fake.EnqueueKf(kfID,
@@ -180,6 +181,7 @@ func TestPullThreePagesOnceAndResume(t *testing.T) {
 }
 
 func TestPullResumesPendingOnStart(t *testing.T) {
+	t.Parallel()
 	fake, api := newAPI(t)
 	db := clientelingtest.MustOpenDB(t)
 	fake.EnqueueKf(kfID, wechattest.KfText("m1", kfID, "wmVIP2", "在吗", time.Now()))
@@ -195,6 +197,7 @@ func TestPullResumesPendingOnStart(t *testing.T) {
 }
 
 func TestPullErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("RetriesWithBackoff", func(t *testing.T) {
 		fake, api := newAPI(t)
 		db := clientelingtest.MustOpenDB(t)

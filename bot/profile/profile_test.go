@@ -15,6 +15,7 @@ import (
 // TestEnricherRunStopsClean: without an Official Account the enricher
 // clears each new client's task; when its context ends Run returns nil.
 func TestEnricherRunStopsClean(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	ctx := context.Background()
 	in := &clienteling.Inbound{Identity: clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: "oVIP0001"},

@@ -98,6 +98,7 @@ func userInfo(t *testing.T, s *Server, token, openid string) reply {
 }
 
 func TestNew_ListensOnLoopbackAndCloses(t *testing.T) {
+	t.Parallel()
 	s, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -114,6 +115,7 @@ func TestNew_ListensOnLoopbackAndCloses(t *testing.T) {
 }
 
 func TestOptions_Defaults(t *testing.T) {
+	t.Parallel()
 	o := startSim(t, Options{}).Options()
 	if o.OAAppID != DefaultOAAppID || o.CorpID != DefaultCorpID || o.AgentID != DefaultAgentID ||
 		o.PayKey != DefaultPayKey || o.TokenTTL != 7200*time.Second || len(o.CorpSecrets) != 3 {
@@ -125,6 +127,7 @@ func TestOptions_Defaults(t *testing.T) {
 }
 
 func TestRewriteAndTransport(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	tests := []struct{ in, want string }{
 		{"https://api.weixin.qq.com/cgi-bin/token?appid=x", s.URL() + "/cgi-bin/token?appid=x"},
@@ -150,6 +153,7 @@ func TestRewriteAndTransport(t *testing.T) {
 }
 
 func TestWaitCalls(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	done := make(chan struct{})
 	go func() {

@@ -86,6 +86,7 @@ func received(t *testing.T, bus *natsbus.Bus, i int) string {
 // slot, one digest of the other 10; WeCom drops nothing, and each
 // notification is counted once.
 func TestNotifierFoldsExcessIntoDigest(t *testing.T) {
+	t.Parallel()
 	clock := clientelingtest.NewClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
 	fake := wechattest.Start(t, wechattest.Options{Clock: clock.Now})
 	bus := startBus(t)
@@ -149,6 +150,7 @@ func TestNotifierFoldsExcessIntoDigest(t *testing.T) {
 // TestNotifierRetriesUntilWeComAnswers: WeCom answers 502 and 503, then
 // recovers: the notification is delivered once and acknowledged.
 func TestNotifierRetriesUntilWeComAnswers(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	fake.Script(sendPath, wechattest.Fault{Status: 502}, wechattest.Fault{Status: 503})
 	bus := startBus(t)
@@ -187,6 +189,7 @@ func TestNotifierRetriesUntilWeComAnswers(t *testing.T) {
 // notifications stream in, and a new one on the same durable consumer,
 // deliver each of them once between them.
 func TestNotifierRestartLosesAndRepeatsNothing(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	// Slow WeCom a little so that the stop comes mid-stream.
 	fake.Always(sendPath, wechattest.Fault{Delay: 10 * time.Millisecond})

@@ -36,6 +36,7 @@ func mustToken(t *testing.T, p *AccessTokenProvider) string {
 }
 
 func TestNewAccessTokenProvider(t *testing.T) {
+	t.Parallel()
 	c, _ := New(Config{})
 	tests := []struct {
 		name string
@@ -59,6 +60,7 @@ func TestNewAccessTokenProvider(t *testing.T) {
 }
 
 func TestProviderFetch(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.serveTokens(7200)
 	c := f.client(t)
@@ -90,6 +92,7 @@ func TestProviderFetch(t *testing.T) {
 
 // TestProviderSingleFlight: a crowd asking at once causes one fetch.
 func TestProviderSingleFlight(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	entered := make(chan struct{})
 	gate := make(chan struct{})
@@ -125,6 +128,7 @@ func TestProviderSingleFlight(t *testing.T) {
 // TestProviderInvalidate: many callers refused the same token; one fetch
 // replaces it, and a stale invalidation afterwards changes nothing.
 func TestProviderInvalidate(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.serveTokens(7200)
 	p := newTestProvider(t, f.client(t), wecomCred, ProviderOptions{})
@@ -161,6 +165,7 @@ func TestProviderInvalidate(t *testing.T) {
 
 // TestProviderRestart: a new provider over the same store reuses the token.
 func TestProviderRestart(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.serveTokens(7200)
 	c := f.client(t)
@@ -196,6 +201,7 @@ func TestProviderRestart(t *testing.T) {
 // TestProviderRefreshAhead: the token is replaced RefreshBefore its expiry,
 // and callers keep the old one meanwhile instead of waiting.
 func TestProviderRefreshAhead(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.serveTokens(7200)
 	clock := clientelingtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
@@ -222,6 +228,7 @@ func TestProviderRefreshAhead(t *testing.T) {
 }
 
 func TestRefreshPoint(t *testing.T) {
+	t.Parallel()
 	p := &AccessTokenProvider{lead: 5 * time.Minute}
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -245,6 +252,7 @@ func TestRefreshPoint(t *testing.T) {
 // TestProviderFetchFailure: a refused fetch is final, is not mistaken for
 // an expired token, and is not repeated within the backoff.
 func TestProviderFetchFailure(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handleJSON("/wecom/cgi-bin/gettoken", map[string]any{"errcode": 40001, "errmsg": "invalid secret"})
 	clock := clientelingtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
@@ -273,6 +281,7 @@ func TestProviderFetchFailure(t *testing.T) {
 // TestProviderCallerGivesUp: a caller's cancelled context ends its wait but
 // not the fetch the others share.
 func TestProviderCallerGivesUp(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	gate := make(chan struct{})
 	f.handle("/oa/cgi-bin/stable_token", func(w http.ResponseWriter, r *http.Request) {
@@ -298,6 +307,7 @@ func TestProviderCallerGivesUp(t *testing.T) {
 // TestProviderRetriesOnExpiredToken: a call refused for its token is made
 // once more with a fresh one, and only once.
 func TestProviderRetriesOnExpiredToken(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		refuse      func(token string) bool
@@ -344,6 +354,7 @@ func TestProviderRetriesOnExpiredToken(t *testing.T) {
 // (a goroutine of the provider's own) is stopped and waited for, and no
 // fetch starts after.
 func TestProviderRunStopsFetch(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	hung := make(chan struct{})
 	f.handle("/oa/cgi-bin/stable_token", func(w http.ResponseWriter, r *http.Request) {

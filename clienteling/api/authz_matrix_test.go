@@ -81,6 +81,7 @@ func (m *recordingMux) Handle(pattern string, h http.Handler) {
 // TestAuthzMatrixCoversEveryRoute fails when a route is registered without
 // a row in authzMatrix, or a row names a route that is gone.
 func TestAuthzMatrixCoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	mux := &recordingMux{ServeMux: http.NewServeMux()}
 	New(nil, nil, slog.New(slog.DiscardHandler)).Register(mux)
 	if len(mux.patterns) == 0 {
@@ -105,19 +106,23 @@ func TestAuthzMatrixCoversEveryRoute(t *testing.T) {
 // TestAuthzMatrix runs every row of authzMatrix for every role, with no
 // token and with a bad one, each on a fresh database, over real HTTP.
 func TestAuthzMatrix(t *testing.T) {
+	t.Parallel()
 	for _, row := range authzMatrix {
 		method, _, ok := strings.Cut(row.pattern, " ")
 		if !ok {
 			method = http.MethodGet
 		}
 		t.Run(row.pattern+" "+row.path, func(t *testing.T) {
+			t.Parallel()
 			t.Run("NoToken", func(t *testing.T) {
+				t.Parallel()
 				f := newMatrixFixture(t)
 				if got, body := f.do(t, method, f.fill(row.path, false, ""), f.fill(row.body, false, ""), ""); got != http.StatusUnauthorized {
 					t.Fatalf("got %d, want 401: %s", got, body)
 				}
 			})
 			t.Run("BadToken", func(t *testing.T) {
+				t.Parallel()
 				f := newMatrixFixture(t)
 				if got, body := f.do(t, method, f.fill(row.path, false, ""), f.fill(row.body, false, ""), clienteling.TokenPrefix+"forged"); got != http.StatusUnauthorized {
 					t.Fatalf("got %d, want 401: %s", got, body)
@@ -126,6 +131,7 @@ func TestAuthzMatrix(t *testing.T) {
 			for i, role := range matrixRoles {
 				want := row.want[i]
 				t.Run(role, func(t *testing.T) {
+					t.Parallel()
 					f := newMatrixFixture(t)
 					token := f.tokens[role]
 					placeholders := strings.Contains(row.path+row.body, "{")

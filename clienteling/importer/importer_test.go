@@ -60,6 +60,7 @@ func dump[T any](vs []*T) string {
 }
 
 func TestFormatOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, file string
 		want       Format
@@ -85,6 +86,7 @@ func TestFormatOf(t *testing.T) {
 }
 
 func TestRowErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
 		_, err := Catalog(strings.NewReader("sku,title_en,price\nA,Bag,0\n"), CSV)
 		if got, want := err.Error(), "row 2: price.amount: must be > 0"; got != want {
@@ -133,6 +135,7 @@ func (spaces) Read(p []byte) (int, error) {
 }
 
 func TestBounds(t *testing.T) {
+	t.Parallel()
 	t.Run("ErrTooLarge", func(t *testing.T) {
 		_, err := Catalog(io.LimitReader(spaces{}, MaxBytes+1), JSON)
 		if clienteling.ErrorCode(err) != clienteling.ETOOLARGE {
@@ -191,6 +194,7 @@ func TestBounds(t *testing.T) {
 }
 
 func TestUnknownFormat(t *testing.T) {
+	t.Parallel()
 	_, err := Catalog(strings.NewReader("[]"), Format("xml"))
 	if clienteling.ErrorCode(err) != clienteling.EINVALID || clienteling.ErrorField(err) != "format" {
 		t.Fatalf("got %v, want an invalid format error", err)

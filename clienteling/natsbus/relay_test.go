@@ -23,6 +23,7 @@ func announce(r *clienteling.Receipt) []clienteling.Event {
 // TestRelaySurvivesNATSOutage stops NATS while clients write, then starts it
 // again: every event arrives, and none twice.
 func TestRelaySurvivesNATSOutage(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	nats := clientelingtest.RunNATS(t)
