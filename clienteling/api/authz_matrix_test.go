@@ -155,13 +155,8 @@ func TestAuthzMatrix(t *testing.T) {
 	}
 }
 
-// matrixFixture is a maison with two boutiques of one brand:
-//
-//	sh-plaza66: amy (associate), sophie (associate), chenjing (manager)
-//	bj-skp:     ben (associate), wei (manager)
-//
-// and a client for each of amy, sophie and ben, each of whom has written,
-// so that each has a conversation and an open service window.
+// matrixFixture is the kit's maison (clientelingtest.NewMaison) with a
+// token for each role and the API served over real HTTP.
 type matrixFixture struct {
 	db     *store.DB
 	url    string
