@@ -6,22 +6,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
-// authzFixture is a maison with two boutiques of one brand, on a real
-// database:
-//
-//	sh-plaza66: amy (associate), sophie (associate), chenjing (manager)
-//	bj-skp:     ben (associate), wei (manager)
-//
-// with one client for each of amy, sophie and ben, each of whom has
-// written (so each has a conversation and an open service window).
+// authzFixture is the kit's maison under the short names these tables use.
 type authzFixture struct {
 	db                 *store.DB
 	svc                *clienteling.Service
@@ -30,63 +21,17 @@ type authzFixture struct {
 
 // The principals of the four roles, as Authenticate makes them.
 var (
-	asAssociate = &clienteling.Principal{Subject: "amy", Role: clienteling.RoleAssociate, Boutique: "sh-plaza66"}
-	asManager   = &clienteling.Principal{Subject: "chenjing", Role: clienteling.RoleManager, Boutique: "sh-plaza66"}
-	asCRM       = &clienteling.Principal{Subject: "crm-team", Role: clienteling.RoleCRM}
-	asAdmin     = &clienteling.Principal{Subject: "ops", Role: clienteling.RoleAdmin}
-	principals  = []*clienteling.Principal{asAssociate, asManager, asCRM, asAdmin}
+	asAssociate = clientelingtest.AsAssociate
+	asManager   = clientelingtest.AsManager
+	asCRM       = clientelingtest.AsCRM
+	asAdmin     = clientelingtest.AsAdmin
+	principals  = clientelingtest.Principals()
 )
 
 func newAuthzFixture(t *testing.T) *authzFixture {
 	t.Helper()
-	ctx := clienteling.WithPrincipal(t.Context(), clienteling.System())
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.FixedZone("CST", 8*3600)))
-	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
-	f := &authzFixture{db: db, svc: clienteling.NewService(db, clock)}
-	var hours clienteling.Weekly
-	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
-		hours = append(hours, clienteling.Shift{Day: d, Open: "10:00", Close: "22:00"})
-	}
-	for _, b := range []*clienteling.Boutique{
-		{ID: "sh-plaza66", Brand: "maison", Name: "Plaza 66", City: "Shanghai", Timezone: "Asia/Shanghai", Hours: hours},
-		{ID: "bj-skp", Brand: "maison", Name: "SKP", City: "Beijing", Timezone: "Asia/Shanghai", Hours: hours},
-	} {
-		if err := f.svc.CreateBoutique(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := f.svc.CreateAssociates(ctx,
-		&clienteling.Associate{UserID: "amy", Name: "Amy Li", Boutique: "sh-plaza66", Role: "associate"},
-		&clienteling.Associate{UserID: "sophie", Name: "Sophie Wang", Boutique: "sh-plaza66", Role: "associate"},
-		&clienteling.Associate{UserID: "chenjing", Name: "Chen Jing", Boutique: "sh-plaza66", Role: "manager"},
-		&clienteling.Associate{UserID: "ben", Name: "Ben Zhao", Boutique: "bj-skp", Role: "associate"},
-		&clienteling.Associate{UserID: "wei", Name: "Wei Sun", Boutique: "bj-skp", Role: "manager"},
-	); err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []clienteling.AssociateID{"amy", "ben"} {
-		if _, err := db.SetAssociateQRCode(ctx, id, "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="+string(id)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	client := func(advisor clienteling.AssociateID, boutique clienteling.BoutiqueID, openid, name, phone string) *clienteling.Customer {
-		t.Helper()
-		c := &clienteling.Customer{Name: name, Phone: phone, Advisor: advisor, Boutique: boutique, Tier: clienteling.TierVIP, Language: "zh-CN",
-			Identities: []clienteling.Identity{{Channel: clienteling.ChannelOA, ExternalID: openid}},
-			Consent:    clienteling.Consent{Contact: true, Profiling: true}}
-		if err := f.svc.ImportCustomers(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Receive(ctx, &clienteling.Inbound{Identity: c.Identities[0], DedupeKey: "oa:" + openid,
-			Message: clienteling.Message{Type: clienteling.TypeText, Text: "hello, is the bag in?"}}, clienteling.AnnounceReceived); err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	f.own = client("amy", "sh-plaza66", "oOwnClientOpenID01", "Lin Xiaoyu", "+8613800000001")
-	f.sophies = client("sophie", "sh-plaza66", "oSophiesClientID02", "Qian Meiling", "+8613800000002")
-	f.bens = client("ben", "bj-skp", "oBensClientOpenID3", "Zhou Ruoxi", "+8613800000003")
-	return f
+	m := clientelingtest.NewMaison(t)
+	return &authzFixture{db: m.DB, svc: m.Service, own: m.Own, sophies: m.Sophies, bens: m.Bens}
 }
 
 // target is what a call acts on: the associate's own client and the
@@ -116,6 +61,7 @@ const ok = ""
 // role may act on its own, acting on what it must not see is ENOTFOUND,
 // as if it did not exist; without a principal everything is EUNAUTHORIZED.
 func TestServiceAuthorisation(t *testing.T) {
+	t.Parallel()
 	const (
 		forbidden = clienteling.EFORBIDDEN
 	)
@@ -221,7 +167,9 @@ func TestServiceAuthorisation(t *testing.T) {
 		}, [4]string{forbidden, ok, forbidden, ok}, true},
 	} {
 		t.Run(row.name, func(t *testing.T) {
+			t.Parallel()
 			t.Run("NoPrincipal", func(t *testing.T) {
+				t.Parallel()
 				f := newAuthzFixture(t)
 				if err := row.call(t.Context(), f, f.target(asAdmin, false)); clienteling.ErrorCode(err) != clienteling.EUNAUTHORIZED {
 					t.Fatalf("got %v, want %s", err, clienteling.EUNAUTHORIZED)
@@ -229,6 +177,7 @@ func TestServiceAuthorisation(t *testing.T) {
 			})
 			for i, p := range principals {
 				t.Run(p.Role, func(t *testing.T) {
+					t.Parallel()
 					f := newAuthzFixture(t)
 					ctx := clienteling.WithPrincipal(t.Context(), p)
 					if row.scoped && row.want[i] == ok && (p.Role == clienteling.RoleAssociate || p.Role == clienteling.RoleManager) {
@@ -250,6 +199,7 @@ func TestServiceAuthorisation(t *testing.T) {
 // role may see, and the CRM team sees contact details masked wherever a
 // client is returned.
 func TestServiceShowsEachRoleItsBook(t *testing.T) {
+	t.Parallel()
 	f := newAuthzFixture(t)
 	for _, tc := range []struct {
 		p    *clienteling.Principal
@@ -310,6 +260,7 @@ func TestServiceShowsEachRoleItsBook(t *testing.T) {
 // identity alike) and answer them, but not change what the brand remembers
 // of them: that stays with the advisor and the boutique's managers.
 func TestCoveringColleague(t *testing.T) {
+	t.Parallel()
 	f := newAuthzFixture(t)
 	if _, err := f.db.AssignConversation(t.Context(), f.own.ID, "sophie", "chenjing"); err != nil {
 		t.Fatal(err)
@@ -344,6 +295,7 @@ func TestCoveringColleague(t *testing.T) {
 // TestManagerSeesNoOtherBoutiqueStaff: to a manager, an associate of
 // another boutique is indistinguishable from nobody, whatever the call.
 func TestManagerSeesNoOtherBoutiqueStaff(t *testing.T) {
+	t.Parallel()
 	f := newAuthzFixture(t)
 	ctx := clienteling.WithPrincipal(t.Context(), asManager)
 	for _, tc := range []struct {
@@ -391,6 +343,7 @@ func TestManagerSeesNoOtherBoutiqueStaff(t *testing.T) {
 // associate's note; the client's advisor reads every one of them. The
 // reads are those TestServiceAuthorisation lets the CRM role make.
 func TestCRMReceivesNoPersonalData(t *testing.T) {
+	t.Parallel()
 	m := clientelingtest.NewMaison(t)
 	personal := clientelingtest.SeedPersonalData(t, m.DB, m.Own)
 	reads := []struct {

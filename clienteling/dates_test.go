@@ -6,6 +6,7 @@ import (
 )
 
 func TestDateReminders(t *testing.T) {
+	t.Parallel()
 	c := &Customer{ID: "01JCUSTOMER000000000000001", Advisor: "amy", Preferences: Preferences{Dates: []ImportantDate{
 		{Kind: "birthday", Date: "12-01"},
 		{Kind: "anniversary", Date: "2015-11-30"},                                            // a past year: every year

@@ -126,6 +126,7 @@ func readEventsDoc(t *testing.T) []section {
 // type and payload is documented on its subjects with exactly its fields,
 // and the page names nothing the code lacks.
 func TestEventsDoc(t *testing.T) {
+	t.Parallel()
 	doc := map[string]section{}
 	for _, s := range readEventsDoc(t) {
 		if _, dup := doc[s.key()]; dup {
@@ -157,6 +158,7 @@ func TestEventsDoc(t *testing.T) {
 // field has a JSON name, personal fields exist, and one type and subject
 // kind have one payload.
 func TestEventTable(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, spec := range EventTable {
 		pt := reflect.TypeOf(spec.Payload)
@@ -188,6 +190,7 @@ func TestEventTable(t *testing.T) {
 }
 
 func TestDecodeEvent(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 24, 9, 0, 0, 123, time.UTC)
 	t.Run("OK", func(t *testing.T) {
 		e := Event{ID: "E1", Type: EventCustomerTransferred, Subject: EventSubject(EventCustomerTransferred), At: at,
@@ -247,6 +250,7 @@ func TestDecodeEvent(t *testing.T) {
 }
 
 func TestSubjectOf(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		subject string
 		kind    SubjectKind

@@ -10,6 +10,7 @@ import (
 // TestEventWire pins the data of each event as integrations and associates'
 // devices read it: the same fields, the same values.
 func TestEventWire(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	c := &Customer{ID: "C1", Advisor: "amy", Boutique: "sh"}
 	m := &Message{ID: "M1", Customer: "C1", Channel: ChannelOA, Type: TypeText, Text: "hello"}

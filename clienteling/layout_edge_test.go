@@ -11,6 +11,7 @@ import (
 // shared edge imports the domain and the standard library, nothing else,
 // so that importing it never lets one adapter reach another.
 func TestSharedEdgesImportOnlyDomain(t *testing.T) {
+	t.Parallel()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)

@@ -82,6 +82,7 @@ func forEachPackage(t *testing.T, fn func(pkg string, p *build.Package)) {
 // (isTestSupport) stand beside cmd, above what they help to test: no
 // production file may import them (TestNoTestSupportInProduction).
 func TestImportDirection(t *testing.T) {
+	t.Parallel()
 	forEachPackage(t, func(pkg string, p *build.Package) {
 		from := area(pkg)
 		for _, imp := range p.Imports {

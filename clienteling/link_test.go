@@ -7,6 +7,7 @@ import (
 )
 
 func TestDecideLink(t *testing.T) {
+	t.Parallel()
 	amy := &clienteling.Associate{UserID: "amy", Boutique: "sh-plaza66", Status: "active"}
 	ben := &clienteling.Associate{UserID: "ben", Boutique: "bj-skp", Status: "active"}
 	gone := &clienteling.Associate{UserID: "gone", Boutique: "bj-skp", Status: "departed"}

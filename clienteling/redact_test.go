@@ -8,6 +8,7 @@ import (
 )
 
 func TestRedactText(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, in string
 		gone     []string // must not survive

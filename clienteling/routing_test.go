@@ -22,6 +22,7 @@ func assoc(id, role, status string) *Associate {
 }
 
 func TestRoute(t *testing.T) {
+	t.Parallel()
 	open := time.Date(2026, 11, 23, 12, 0, 0, 0, cst)   // a Monday at noon
 	closed := time.Date(2026, 11, 23, 23, 0, 0, 0, cst) // after closing
 	amy := assoc("amy", StaffAssociate, StatusActive)
@@ -73,6 +74,7 @@ func TestRoute(t *testing.T) {
 }
 
 func TestSLAClock(t *testing.T) {
+	t.Parallel()
 	sla := DefaultSLA()
 	b := testBoutique()
 	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, cst) }
@@ -105,6 +107,7 @@ func TestSLAClock(t *testing.T) {
 }
 
 func TestSLAValidate(t *testing.T) {
+	t.Parallel()
 	if err := DefaultSLA().Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +124,7 @@ func TestSLAValidate(t *testing.T) {
 }
 
 func TestDeskLifecycle(t *testing.T) {
+	t.Parallel()
 	d := NewDesk()
 	b := testBoutique()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, cst)

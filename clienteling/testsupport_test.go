@@ -42,6 +42,7 @@ func testSupportViolations(pkg string, imports []string) []string {
 // package's non-test files import a test-support package. What sandbox mode
 // runs lives in production packages, which test helpers wrap.
 func TestNoTestSupportInProduction(t *testing.T) {
+	t.Parallel()
 	forEachPackage(t, func(pkg string, p *build.Package) {
 		for _, v := range testSupportViolations(pkg, p.Imports) {
 			t.Error(v)
@@ -52,6 +53,7 @@ func TestNoTestSupportInProduction(t *testing.T) {
 // TestTestSupportViolations shows the rule catches what it should, on
 // import lists made up for the purpose.
 func TestTestSupportViolations(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		pkg     string
@@ -62,7 +64,7 @@ func TestTestSupportViolations(t *testing.T) {
 		{"OKTestSupportUsesTestSupport", wechatTestWrapper, []string{"testing", "net/http/httptest", module + "/bot/wechatsim"}, nil},
 		{"ErrHTTPTest", module + "/cmd/salon", []string{"net/http", "net/http/httptest"}, []string{"net/http/httptest"}},
 		{"ErrFSTest", module + "/locales", []string{"embed", "testing/fstest"}, []string{"testing/fstest"}},
-		{"ErrStoreTest", module + "/clienteling/api", []string{module + "/store/storetest"}, []string{module + "/store/storetest"}},
+		{"ErrStoreTest", module + "/clienteling/api", []string{module + "/clienteling/clientelingtest"}, []string{module + "/clienteling/clientelingtest"}},
 		{"ErrWrapperInBot", module + "/bot/outbound", []string{wechatTestWrapper}, []string{wechatTestWrapper}},
 		{"ErrWrapperInCmd", module + "/cmd/salon", []string{module + "/bot/wechatsim", wechatTestWrapper}, []string{wechatTestWrapper}},
 	}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestShiftValidation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		shift     clienteling.Shift
@@ -28,6 +29,7 @@ func TestShiftValidation(t *testing.T) {
 }
 
 func TestWeeklyCovers(t *testing.T) {
+	t.Parallel()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	w := clienteling.Weekly{{Day: "mon", Open: "10:00", Close: "22:00"}}
 	monday := time.Date(2026, 11, 23, 0, 0, 0, 0, shanghai)

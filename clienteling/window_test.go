@@ -13,6 +13,7 @@ import (
 // after the client's last message, and five messages since it, both
 // inclusive.
 func TestCheckServiceWindow(t *testing.T) {
+	t.Parallel()
 	wrote := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name  string
@@ -48,6 +49,7 @@ func TestCheckServiceWindow(t *testing.T) {
 // TestUsesWindow: every free-form kind needs the window and uses a slot of
 // it; templates and 微信客服 welcomes have their own allowances.
 func TestUsesWindow(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		o    clienteling.Outgoing
@@ -74,6 +76,7 @@ func TestUsesWindow(t *testing.T) {
 // each client channel: the rule as associates meet it, with failed
 // messages giving their slot back and templates outside the window.
 func TestSendKeepsTheWindow(t *testing.T) {
+	t.Parallel()
 	admin := clienteling.WithPrincipal(t.Context(), &clienteling.Principal{Subject: "ops", Role: clienteling.RoleAdmin})
 	system := clienteling.WithPrincipal(t.Context(), clienteling.System())
 	channels := []struct {

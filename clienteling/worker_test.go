@@ -9,6 +9,7 @@ import (
 )
 
 func TestWaker(t *testing.T) {
+	t.Parallel()
 	w := clienteling.NewWaker()
 	select {
 	case <-w.C():
@@ -32,6 +33,7 @@ func TestWaker(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	b := clienteling.NewBackoff(100*time.Millisecond, time.Second)
 	steps := []time.Duration{100, 200, 400, 800, 1000, 1000}
 	for i, step := range steps {
@@ -48,6 +50,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestSleep(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if clienteling.Sleep(ctx, time.Hour) {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestMatch(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"zh_CN", "zh-CN"}, {"zh-CN", "zh-CN"}, {"zh-TW", "zh-CN"}, {"en", "en"}, {"en-GB", "en"},
 		{"fr-FR,en;q=0.8", "en"}, {"", Default}, {"!!", Default},
@@ -22,6 +23,7 @@ func TestMatch(t *testing.T) {
 // TestCatalogsAgree fails when a message exists in one language only, or
 // when translations disagree on their placeholders.
 func TestCatalogsAgree(t *testing.T) {
+	t.Parallel()
 	ref := catalogs[Default]
 	for name, cat := range catalogs {
 		if got, want := slices.Sorted(maps.Keys(cat)), slices.Sorted(maps.Keys(ref)); !slices.Equal(got, want) {
@@ -36,6 +38,7 @@ func TestCatalogsAgree(t *testing.T) {
 }
 
 func TestT(t *testing.T) {
+	t.Parallel()
 	if got, want := T("en", "advisor_linked", "Amy"), "Amy is now your personal advisor. Write here any time."; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

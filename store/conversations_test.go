@@ -86,6 +86,7 @@ func has(list []string, want string) bool {
 }
 
 func TestReceiveRoutesAndTimesTheConversation(t *testing.T) {
+	t.Parallel()
 	clock, db, id := vipWrote(t, time.Date(2026, 11, 23, 12, 0, 0, 0, cst), clienteling.StatusActive, "Is the bag in stock?")
 	conv, err := db.Conversation(ctx, id)
 	if err != nil {
@@ -122,6 +123,7 @@ func TestReceiveRoutesAndTimesTheConversation(t *testing.T) {
 }
 
 func TestReceiveQueuesWhenTheAdvisorIsAway(t *testing.T) {
+	t.Parallel()
 	_, db, id := vipWrote(t, time.Date(2026, 11, 23, 12, 0, 0, 0, cst), clienteling.StatusAway, "hello")
 	conv, _ := db.Conversation(ctx, id)
 	if conv.Assignee != "sophie" || !conv.Queue || conv.Routing[0].Reason != clienteling.RouteAdvisorAway {
@@ -167,6 +169,7 @@ func TestReceiveQueuesWhenTheAdvisorIsAway(t *testing.T) {
 // The reply-due clock: a reminder at the due time, an escalation at twice
 // the time, both surviving a restart of the database in between.
 func TestTimersFireAcrossRestart(t *testing.T) {
+	t.Parallel()
 	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
 	path := filepath.Join(t.TempDir(), store.FileName)
 	open := func() *store.DB {
@@ -229,6 +232,7 @@ func TestTimersFireAcrossRestart(t *testing.T) {
 // and the reminder at opening + 30 minutes offers the conversation to
 // whoever is then on duty.
 func TestNightMessageIsOfferedAtTheReminder(t *testing.T) {
+	t.Parallel()
 	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 23, 0, 0, 0, cst))
 	db := clientelingtest.MustOpenDB(t, store.Options{Now: clock.Now})
 	id := seedDesk(t, db, clienteling.StatusAway)
@@ -259,6 +263,7 @@ func TestNightMessageIsOfferedAtTheReminder(t *testing.T) {
 // An associate's reply answers the conversation in the transaction that
 // queues it: the timers go, the loads drop, the response time is told.
 func TestReplyAnswersTheConversation(t *testing.T) {
+	t.Parallel()
 	clock, db, id := vipWrote(t, time.Date(2026, 11, 23, 12, 0, 0, 0, cst), clienteling.StatusActive, "hello")
 	drainSubjects(t, db)
 	clock.Advance(90 * time.Second)
@@ -298,6 +303,7 @@ func TestReplyAnswersTheConversation(t *testing.T) {
 // answer; nobody else in the boutique may, and the cover ends when a
 // manager hands the conversation to someone else.
 func TestCoveringAssociateMayServeTheClient(t *testing.T) {
+	t.Parallel()
 	clock := clientelingtest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst))
 	db := clientelingtest.MustOpenDB(t, store.Options{Now: clock.Now})
 	id := seedDesk(t, db, clienteling.StatusAway)

@@ -65,6 +65,7 @@ func crashChild(path string) {
 }
 
 func TestCrashSafetySIGKILL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}

@@ -10,6 +10,7 @@ import (
 )
 
 func TestRemindDatesOnceEach(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	seedDesk(t, db, clienteling.StatusActive)
 	c := newCustomer("oDates")
@@ -45,6 +46,7 @@ func TestRemindDatesOnceEach(t *testing.T) {
 // A database restarted after a week away reminds of what fell due
 // meanwhile, once.
 func TestRemindDatesCatchesUpAfterDowntime(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t, store.Options{})
 	seedDesk(t, db, clienteling.StatusActive)
 	c := newCustomer("oDates")

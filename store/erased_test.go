@@ -11,6 +11,7 @@ import (
 // client erased in between must stay erased: the redelivery is a duplicate
 // of what was erased, and recreates neither the client nor the message.
 func TestErasedClientRedeliveryRecreatesNothing(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	delivery := func() *clienteling.Inbound {
 		return inbound("oa", "oERASED00001", "uERASED00001", "oa:erased-1", "请删除我的资料")

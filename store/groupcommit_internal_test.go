@@ -13,6 +13,7 @@ import (
 // never runs; one whose round has begun is waited for, so that no write
 // function runs after its caller has returned (callers read what it set).
 func TestGroupCommitWithdrawsWaitingCallsOnly(t *testing.T) {
+	t.Parallel()
 	b, err := bolt.Open(filepath.Join(t.TempDir(), "g.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ func announceReceived(r *clienteling.Receipt) []clienteling.Event {
 }
 
 func TestReceive(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	first, err := db.Receive(ctx, inbound("oa", "oAlice", "uAlice", "oa:1", "你好"), announceReceived)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestKfSync(t *testing.T) {
+	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
 		db := clientelingtest.MustOpenDB(t)
 		if cursor, token, pending, gen, err := db.KfSyncState(ctx, "wkA"); err != nil || cursor != "" || token != "" || pending || gen != 0 {

@@ -12,6 +12,7 @@ import (
 // associate the client's advisor, in the transaction that stores the event;
 // del_follow_user removes them; an unknown associate is reported.
 func TestReceiveLinksInOneTransaction(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	event := func(key string, l *clienteling.Link) *clienteling.Inbound {
@@ -56,6 +57,7 @@ func TestReceiveLinksInOneTransaction(t *testing.T) {
 // A new client scanning the code of an associate Salon does not know is
 // reported to the managers of the boutique new clients go to.
 func TestUnknownAssociateScanReportedToManagers(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	in := inbound("oa", "oStranger", "", "scan1", "subscribe")

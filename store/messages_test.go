@@ -17,6 +17,7 @@ func textMessage(c clienteling.CustomerID, text string, at time.Time) *clienteli
 }
 
 func TestHistoryPaginationVisitsEachOnceInOrder(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oPager"))
 	other := mustCreateCustomer(t, db, newCustomer("oOther"))
@@ -71,6 +72,7 @@ func TestHistoryPaginationVisitsEachOnceInOrder(t *testing.T) {
 }
 
 func TestHistoryBadCursor(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oCursor"))
 	other := mustCreateCustomer(t, db, newCustomer("oCursor2"))
@@ -92,6 +94,7 @@ func TestHistoryBadCursor(t *testing.T) {
 }
 
 func TestConcurrentAppendsLoseNothing(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	const writers, each = 32, 50
 	customers := make([]*clienteling.Customer, writers)
@@ -147,6 +150,7 @@ func TestConcurrentAppendsLoseNothing(t *testing.T) {
 }
 
 func TestRedeliveryStoredOnce(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oDup"))
 	var first clienteling.MessageID
@@ -173,6 +177,7 @@ func TestRedeliveryStoredOnce(t *testing.T) {
 }
 
 func TestBackupDuringWriteStorm(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	c := mustCreateCustomer(t, db, newCustomer("oStorm"))
@@ -196,9 +201,12 @@ func TestBackupDuringWriteStorm(t *testing.T) {
 		}()
 	}
 	// Let the storm build up before taking the copy.
-	waitFor(t, func() bool {
-		page, _, _ := db.Messages(ctx, c.ID, clienteling.MessagePage{Limit: 100})
-		return len(page) == 100
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
+		page, _, err := db.Messages(ctx, c.ID, clienteling.MessagePage{Limit: 100})
+		if err != nil || len(page) < 100 {
+			return fmt.Errorf("%d messages stored (%v), want 100", len(page), err)
+		}
+		return nil
 	})
 	path := t.TempDir() + "/backup.db"
 	if _, err := db.BackupFile(path); err != nil {
@@ -224,17 +232,5 @@ func TestBackupDuringWriteStorm(t *testing.T) {
 	page, _, err := copyDB.Messages(ctx, c.ID, clienteling.MessagePage{Limit: 100})
 	if err != nil || len(page) < 100 {
 		t.Fatalf("restored copy has %d messages (%v), want >= 100", len(page), err)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after 10 s.
-func waitFor(t testing.TB, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func TestNotesRoundTripAndErasure(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oNotes"))
 	other := mustCreateCustomer(t, db, newCustomer("oNotesOther"))
@@ -61,6 +62,7 @@ func TestNotesRoundTripAndErasure(t *testing.T) {
 }
 
 func TestSearchMessages(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	c := mustCreateCustomer(t, db, newCustomer("oSearch"))
 	other := mustCreateCustomer(t, db, newCustomer("oSearchOther"))

@@ -39,6 +39,7 @@ func textTo(c *clienteling.Customer, channel, text string, at time.Time) *client
 // The window opens for 48 hours to the nanosecond and five messages, on
 // both channels; templates neither need it nor use it up.
 func TestOutboundWindowEdges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := clientelingtest.MustOpenDB(t)
 	now := time.Now().UTC()
@@ -91,6 +92,7 @@ func TestOutboundWindowEdges(t *testing.T) {
 // A batch claim takes one message per client, each client's oldest, and a
 // client's next only once the previous is finished.
 func TestClaimOutboundBatchKeepsClientOrder(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := clientelingtest.MustOpenDB(t)
 	now := time.Now().UTC()

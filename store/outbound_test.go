@@ -10,6 +10,7 @@ import (
 )
 
 func TestOutboundWindowAndReconcile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := clientelingtest.MustOpenDB(t)
 	to := clienteling.Identity{Channel: "oa", ExternalID: "oOUTBOUND01"}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestApplyProfile(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	t.Run("OK/LanguageAndUnionID", func(t *testing.T) {
 		r, err := db.Receive(ctx, inbound("oa", "oSolo", "", "oa:solo", "hello"), nil)

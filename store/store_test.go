@@ -49,6 +49,7 @@ func mustCreateCustomer(t testing.TB, db *store.DB, c *clienteling.Customer) *cl
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	at := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
@@ -159,6 +160,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestNotFoundAndConflict(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	tests := []struct {
@@ -183,9 +185,10 @@ func TestNotFoundAndConflict(t *testing.T) {
 func second[T any](_ T, err error) error { return err }
 
 // TestIndexesFollowUpdates changes every indexed field, merges identities
-// and deletes customers; VerifyIndexes (run at cleanup by storetest, and
+// and deletes customers; VerifyIndexes (run at cleanup by clientelingtest.MustOpenDB, and
 // here after each step) rebuilds the indexes from the records and compares.
 func TestIndexesFollowUpdates(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	a := mustCreateCustomer(t, db, newCustomer("oA"))
@@ -266,6 +269,7 @@ func TestIndexesFollowUpdates(t *testing.T) {
 }
 
 func TestSecondOpenIsRefused(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	_, err := store.Open(db.Path(), store.Options{LockTimeout: 50 * time.Millisecond})
 	if got := clienteling.ErrorCode(err); got != clienteling.EINUSE {
@@ -274,6 +278,7 @@ func TestSecondOpenIsRefused(t *testing.T) {
 }
 
 func TestFullDiskIsUnavailable(t *testing.T) {
+	t.Parallel()
 	db, err := store.Open(filepath.Join(t.TempDir(), "small.db"), store.Options{MaxSize: 1 << 20, InitialMmapSize: 1 << 20})
 	if err != nil {
 		t.Fatal(err)

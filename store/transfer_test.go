@@ -15,6 +15,7 @@ import (
 // indexes agree, and a client who wrote recently is told in their language.
 // An invalid transfer changes nothing.
 func TestTransferBook(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	seedStaff(t, db)
 	if err := db.CreateAssociates(ctx, []*clienteling.Associate{

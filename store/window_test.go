@@ -11,6 +11,7 @@ import (
 // A message WeChat refused never reached the client, so it must not use
 // up one of the five slots of their service window.
 func TestFailedMessagesLeaveTheWindow(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	to := clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: "oFAILEDSLOT01"}
 	r, err := db.Receive(ctx, inbound(to.Channel, to.ExternalID, "", "oa:failed-slot", "在吗？"), nil)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestWeChatTokens(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), store.FileName)
 	db, err := store.Open(path, store.Options{})
 	if err != nil {
@@ -72,6 +73,7 @@ func TestWeChatTokens(t *testing.T) {
 // TestWeChatTokensConcurrent: saves and loads from many goroutines (run
 // with -race) leave each key with one of the values written to it.
 func TestWeChatTokensConcurrent(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	exp := time.Now().Add(time.Hour)
 	var wg sync.WaitGroup

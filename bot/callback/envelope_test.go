@@ -8,6 +8,7 @@ import (
 // TestQuickEnvelope holds the fast reader of envelopes to encoding/xml: it
 // may decline anything, but what it accepts must read the same.
 func TestQuickEnvelope(t *testing.T) {
+	t.Parallel()
 	const enc = "RypEvHKD8QQKFhvQ6QleEB4J58ti+/0=="
 	tests := []struct {
 		name   string

@@ -115,6 +115,7 @@ var fixtures = []struct {
 // TestFixtures sends every recorded message end to end, sealed and signed
 // as WeChat would, to the endpoint it belongs to.
 func TestFixtures(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	listed := map[string]bool{}
 	for _, fx := range fixtures {
@@ -148,6 +149,7 @@ func TestFixtures(t *testing.T) {
 // TestFixtures_Content checks the fields of the recorded messages that
 // Salon acts on.
 func TestFixtures_Content(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	tests := []struct {
 		file  string

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/bot/wechattest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // The test accounts. The key is the one of Tencent's Official Account
@@ -27,7 +28,7 @@ var epoch = time.Unix(1700000000, 0)
 // rig is one clock shared by the three verifiers and by the builders of
 // WeChat's callbacks, so a test can age a callback without sleeping.
 type rig struct {
-	clock *wechattest.Clock
+	clock *clientelingtest.Clock
 	oa    *OA
 	app   *WeComApp
 	kf    *KF
@@ -38,7 +39,7 @@ type rig struct {
 
 func newRig(t testing.TB) *rig {
 	t.Helper()
-	clock := wechattest.NewClock(epoch)
+	clock := clientelingtest.NewClock(epoch)
 	oa, err := NewOA(OAConfig{AppID: testAppID, Token: testToken, EncodingAESKey: testAESKey, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestDedupeKey(t *testing.T) {
+	t.Parallel()
 	at := time.Unix(1700000000, 0)
 	tests := []struct {
 		name string
@@ -91,6 +92,7 @@ func TestCreateTimeKeptAsSent(t *testing.T) {
 // TestDedupeKey_Redelivery: WeChat's retry of a callback is a new request
 // (new nonce, new random) carrying the same message; both must key alike.
 func TestDedupeKey_Redelivery(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	for _, ep := range []Endpoint{EndpointOA, EndpointWeComApp, EndpointKF} {
 		t.Run(string(ep), func(t *testing.T) {
@@ -106,6 +108,7 @@ func TestDedupeKey_Redelivery(t *testing.T) {
 }
 
 func TestLogValue(t *testing.T) {
+	t.Parallel()
 	in := &Inbound{Channel: "oa", Endpoint: EndpointOA, Mode: ModeSafe, MsgType: MsgText, OpenID: "oVIPsecret000001",
 		To: "gh_salon0001", CreateTime: time.Unix(1700000000, 0), MsgID: "6054768590064713728",
 		Content: "my address is 1 Bund Road", EventKey: "qrscene_adv:amy", KfToken: "ENCAptoken", Recognition: "spoken words"}
@@ -142,6 +145,7 @@ func TestLogValue(t *testing.T) {
 }
 
 func TestQRScene(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name      string
 		in        Inbound

@@ -11,6 +11,7 @@ import (
 )
 
 func TestOA_URLCheck(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	t.Run("OK", func(t *testing.T) {
 		cb := r.OA.URLCheck("5837397520665436492")
@@ -42,6 +43,7 @@ func TestOA_URLCheck(t *testing.T) {
 
 // TestOA_Modes sends one text message in each of the platform's modes.
 func TestOA_Modes(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	plainOnly, err := NewOA(OAConfig{Token: testToken, Now: r.clock.Now})
 	if err != nil {
@@ -114,6 +116,7 @@ func oaMsg(msgType, rest string) []byte {
 // TestOA_Types covers every message type and event of the contract,
 // end to end in safe mode, checking the fields each one carries.
 func TestOA_Types(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	base := func(msgType, event, msgID string) Inbound {
 		return Inbound{Channel: clienteling.ChannelOA, Endpoint: EndpointOA, Mode: ModeSafe, MsgType: msgType,
@@ -222,6 +225,7 @@ func TestOA_Types(t *testing.T) {
 }
 
 func TestNewOA(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		cfg       OAConfig

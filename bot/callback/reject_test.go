@@ -64,6 +64,7 @@ func (r *rig) shifted(d time.Duration) *rig {
 
 // TestReject is the contract's table of refusals, for each endpoint.
 func TestReject(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	big := func(ep Endpoint) *http.Request {
 		req := r.post(ep, valid(ep))
@@ -219,6 +220,7 @@ func TestReject(t *testing.T) {
 // TestReject_BodyAtLimit pins the boundary: MaxBody bytes are read and
 // parsed, one more is refused unparsed.
 func TestReject_BodyAtLimit(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	v, err := NewOA(OAConfig{Token: testToken, Now: r.clock.Now})
 	if err != nil {
@@ -242,6 +244,7 @@ func TestReject_BodyAtLimit(t *testing.T) {
 }
 
 func TestRejectError(t *testing.T) {
+	t.Parallel()
 	cause := errors.New("XML syntax error on line 1: secret client text")
 	err := reject(EndpointKF, ReasonXML, "message is not XML", cause)
 	if got, want := err.Error(), "callback: wecom_kf: xml: message is not XML"; got != want {
@@ -262,6 +265,7 @@ func TestRejectError(t *testing.T) {
 }
 
 func TestReject_ReadError(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	req := r.post(EndpointOA, valid(EndpointOA))
 	req.Body = io.NopCloser(io.MultiReader(strings.NewReader("<xml>"), iotest.ErrReader(errors.New("connection reset"))))

@@ -7,6 +7,7 @@ import (
 )
 
 func TestSealReply_PublishedVector(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)["E_debug_demo"]
 	got, err := sealReply(v.Token, v.AppID, v.EncodingAESKey, []byte(v.ReplyPlaintext), v.ReplyTimestamp, v.ReplyNonce, []byte(v.ReplyRandom))
 	if err != nil {
@@ -28,6 +29,7 @@ func TestSealReply_PublishedVector(t *testing.T) {
 }
 
 func TestReply(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	reply := []byte("<xml><ToUserName><![CDATA[oVIP0000001]]></ToUserName><FromUserName><![CDATA[gh_salon]]></FromUserName>" +
 		"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[欢迎]]></Content></xml>")

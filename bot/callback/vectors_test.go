@@ -76,6 +76,7 @@ func clockAt(t *testing.T, ts string) func() time.Time {
 }
 
 func TestVectors_Decrypt(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)["A_official_account_java_test"]
 	oa, err := NewOA(OAConfig{AppID: v.AppID, Token: v.Token, EncodingAESKey: v.EncodingAESKey})
 	if err != nil {
@@ -100,6 +101,7 @@ func TestVectors_Decrypt(t *testing.T) {
 // TestVectors_OA posts Tencent's Official Account samples as WeChat sent
 // them, with the clock at their timestamp.
 func TestVectors_OA(t *testing.T) {
+	t.Parallel()
 	vs := loadVectors(t)
 	for _, tt := range []struct {
 		name     string
@@ -140,6 +142,7 @@ func TestVectors_OA(t *testing.T) {
 // TestVectors_WeCom checks Tencent's WeCom samples: the URL check as sent
 // (percent-encoded echostr) and the message, whose decryption is recorded.
 func TestVectors_WeCom(t *testing.T) {
+	t.Parallel()
 	vs := loadVectors(t)
 	t.Run("URLCheck", func(t *testing.T) {
 		v := vs["B_wecom_verify_url"]

@@ -15,6 +15,7 @@ import (
 )
 
 func TestWeCom_URLCheck(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	for _, ep := range []Endpoint{EndpointWeComApp, EndpointKF} {
 		v := r.verifier(ep)
@@ -65,6 +66,7 @@ func wecomMsg(from, msgType, rest string) []byte {
 }
 
 func TestWeComApp_Parse(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	app := func(msgType, event, msgID string) Inbound {
 		return Inbound{Channel: clienteling.ChannelWeCom, Endpoint: EndpointWeComApp, Mode: ModeSafe, MsgType: msgType,
@@ -150,6 +152,7 @@ func TestWeComApp_Parse(t *testing.T) {
 }
 
 func TestKF_Parse(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	t.Run("OK", func(t *testing.T) {
 		msg := wechattest.KfMsgOrEvent(testCorpID, "ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR", "wkSalon0000001", epoch)
@@ -175,6 +178,7 @@ func TestKF_Parse(t *testing.T) {
 // TestRecordedEnvelopes posts the recorded encrypted bodies of testdata as
 // they are, with their query, to the endpoint each belongs to.
 func TestRecordedEnvelopes(t *testing.T) {
+	t.Parallel()
 	var envs map[string]struct {
 		CorpID         string `json:"corpid"`
 		EncodingAESKey string `json:"encoding_aes_key"`

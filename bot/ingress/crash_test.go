@@ -53,6 +53,7 @@ func crashServer(path string) {
 // while 8 clients write, 20 times; every message WeChat saw acknowledged
 // must be there exactly once afterwards, in a file that passes Check.
 func TestAcknowledgedMessagesSurviveSIGKILL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}

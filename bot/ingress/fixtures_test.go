@@ -23,6 +23,7 @@ const corpID = "wwSALONTESTCORP01"
 // it over real HTTP to the real handlers, and expects it acknowledged:
 // nothing WeChat sends may be refused or lost for being unfamiliar.
 func TestEveryRecordedPayloadOverHTTP(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	oaV, err := callback.NewOA(callback.OAConfig{AppID: appID, Token: token, EncodingAESKey: aesKey})
 	if err != nil {

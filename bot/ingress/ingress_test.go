@@ -73,6 +73,7 @@ func deliverTo(tb testing.TB, client *http.Client, target string, cb *wechattest
 // TestStoreRefusingWritesAnswers503 fills the database to its size limit:
 // WeChat must then hear 503 (and retry), never "success".
 func TestStoreRefusingWritesAnswers503(t *testing.T) {
+	t.Parallel()
 	db, err := store.Open(filepath.Join(t.TempDir(), "full.db"), store.Options{MaxSize: 1 << 20, InitialMmapSize: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +98,7 @@ func TestStoreRefusingWritesAnswers503(t *testing.T) {
 }
 
 func TestEveryOAMessageTypeIsStored(t *testing.T) {
+	t.Parallel()
 	db := clientelingtest.MustOpenDB(t)
 	srv, oa := newServer(t, db, nil)
 	now := time.Now()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/clienteling/natsbus"
 	"github.com/salonhq/salon/store"
 )
@@ -107,11 +108,12 @@ func BenchmarkNotifyLatency(b *testing.B) {
 		}()
 	}
 	wg.Wait()
-	for deadline := time.Now().Add(30 * time.Second); got.Load() < int64(b.N); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d notifications arrived", got.Load(), b.N)
+	clientelingtest.CheckFor(b, 30*time.Second, func() error {
+		if n := got.Load(); n < int64(b.N) {
+			return fmt.Errorf("%d of %d notifications arrived", n, b.N)
 		}
-	}
+		return nil
+	})
 	b.StopTimer()
 	fromAck, fromSend := make([]time.Duration, b.N), make([]time.Duration, b.N)
 	for i := range fromAck {

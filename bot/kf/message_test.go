@@ -8,6 +8,7 @@ import (
 )
 
 func TestInboundOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, item       string
 		ok               bool

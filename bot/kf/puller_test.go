@@ -13,8 +13,8 @@ import (
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 var ctx = context.Background()
@@ -66,22 +66,6 @@ func newPuller(t *testing.T, db kf.Store, api kf.API) *runningPuller {
 	return &runningPuller{Puller: p, Stop: stop}
 }
 
-// checkFor polls cond until it holds or timeout passes.
-func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // texts returns the texts stored for a client, oldest first.
 func texts(t *testing.T, db *store.DB, external string) []string {
 	t.Helper()
@@ -105,7 +89,7 @@ func texts(t *testing.T, db *store.DB, external string) []string {
 // settled waits until the account has no unserved notice.
 func settled(t *testing.T, db *store.DB) {
 	t.Helper()
-	checkFor(t, 10*time.Second, func() error {
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		if ids, err := db.PendingKf(ctx); err != nil || len(ids) > 0 {
 			return fmt.Errorf("still pending: %v %v", ids, err)
 		}
@@ -129,6 +113,7 @@ func syncCursors(t *testing.T, fake *wechattest.Server) []string {
 func equal(a, b []string) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 
 func TestPullThreePagesOnceAndResume(t *testing.T) {
+	t.Parallel()
 	fake, api := newAPI(t)
 	at := time.Unix(1700000000, 0)
 	fake.EnqueueKf(kfID,
@@ -196,8 +181,9 @@ func TestPullThreePagesOnceAndResume(t *testing.T) {
 }
 
 func TestPullResumesPendingOnStart(t *testing.T) {
+	t.Parallel()
 	fake, api := newAPI(t)
-	db := storetest.MustOpenDB(t)
+	db := clientelingtest.MustOpenDB(t)
 	fake.EnqueueKf(kfID, wechattest.KfText("m1", kfID, "wmVIP2", "在吗", time.Now()))
 	// A notice acknowledged just before a crash: recorded, never pulled.
 	if err := db.MarkKfPending(ctx, kfID, "tok"); err != nil {
@@ -211,9 +197,10 @@ func TestPullResumesPendingOnStart(t *testing.T) {
 }
 
 func TestPullErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("RetriesWithBackoff", func(t *testing.T) {
 		fake, api := newAPI(t)
-		db := storetest.MustOpenDB(t)
+		db := clientelingtest.MustOpenDB(t)
 		fake.EnqueueKf(kfID, wechattest.KfText("m1", kfID, "wmVIP3", "hello", time.Now()))
 		fake.Script(kf.SyncMsgPath, wechattest.Fault{Status: 502}, wechattest.Fault{Errcode: -1})
 		p := newPuller(t, db, api)
@@ -230,7 +217,7 @@ func TestPullErrors(t *testing.T) {
 	})
 	t.Run("ExpiredTokenClearsPending", func(t *testing.T) {
 		fake, api := newAPI(t)
-		db := storetest.MustOpenDB(t)
+		db := clientelingtest.MustOpenDB(t)
 		if err := db.SaveKfCursor(ctx, kfID, "kfc0-"+kfID); err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +245,7 @@ func TestPullErrors(t *testing.T) {
 		}
 	})
 	t.Run("NoSecretRecordsOnly", func(t *testing.T) {
-		db := storetest.MustOpenDB(t)
+		db := clientelingtest.MustOpenDB(t)
 		p := newPuller(t, db, nil)
 		if err := p.Notify(ctx, kfID, "tok"); err != nil {
 			t.Fatal(err)

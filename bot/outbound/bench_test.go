@@ -8,7 +8,7 @@ import (
 	"github.com/salonhq/salon/bot/outbound"
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // BenchmarkSend measures delivered messages a second through the whole
@@ -31,7 +31,7 @@ func BenchmarkSend(b *testing.B) {
 			if bc.latency > 0 {
 				fake.Always(outbound.CustomSendPath, wechattest.Fault{Delay: bc.latency})
 			}
-			db := storetest.MustOpenDB(b)
+			db := clientelingtest.MustOpenDB(b)
 			clients := make([]*clienteling.Customer, 256)
 			for i := range clients {
 				clients[i] = newClient(b, db, openid(i), "")

@@ -69,6 +69,7 @@ func crashSender(path, fakeURL string) {
 // may or may not have shown it) and never sent again, and the queue goes
 // on.
 func TestDeliveryCrashWhileSending(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}

@@ -15,6 +15,7 @@ import (
 // Each kind on each channel reaches WeChat's API as the exact JSON WeChat
 // documents.
 func TestDeliveryOfEachKind(t *testing.T) {
+	t.Parallel()
 	r := startRig(t, outbound.Options{})
 	c := r.client(t, "oKINDS00001", "wmKINDS0001")
 	tests := []struct {
@@ -81,6 +82,7 @@ func TestDeliveryOfEachKind(t *testing.T) {
 // delivered once; a stale token is refreshed once; final errcodes fail the
 // message at once, visibly, with a suggestion for the associate.
 func TestDeliveryErrors(t *testing.T) {
+	t.Parallel()
 	r := startRig(t, outbound.Options{})
 	tests := []struct {
 		name       string
@@ -158,6 +160,7 @@ func associateNotice(t *testing.T, r *rig, id clienteling.MessageID) map[string]
 // A WeChat that never answers: each call is abandoned at the call timeout
 // and retried, five calls in all, then the message fails visibly.
 func TestDeliveryHangingWeChat(t *testing.T) {
+	t.Parallel()
 	if d := outbound.New(nil, outbound.APIs{}, outbound.Options{}).Options(); d.CallTimeout != 5*time.Second || d.Attempts != 5 {
 		t.Fatalf("defaults: call timeout %v, attempts %d; want 5s and 5", d.CallTimeout, d.Attempts)
 	}
@@ -185,6 +188,7 @@ func TestDeliveryHangingWeChat(t *testing.T) {
 // Clients' messages go out side by side, each client's one at a time and
 // in the order written.
 func TestDeliveryConcurrentAcrossClientsOrderedWithin(t *testing.T) {
+	t.Parallel()
 	r := startRig(t, outbound.Options{Concurrency: 8})
 	r.fake.Always(outbound.CustomSendPath, wechattest.Fault{Delay: 300 * time.Millisecond})
 	clients := []*clienteling.Customer{r.client(t, "oORDER00001", ""), r.client(t, "oORDER00002", ""), r.client(t, "oORDER00003", "")}

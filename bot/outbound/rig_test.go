@@ -11,8 +11,8 @@ import (
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 // testKf is the 微信客服 account the rig's clients write to.
@@ -51,7 +51,7 @@ func apisFor(tb testing.TB, fake *wechattest.Server) outbound.APIs {
 // when the test ends.
 func startRig(tb testing.TB, opts outbound.Options) *rig {
 	tb.Helper()
-	r := &rig{fake: wechattest.Start(tb, wechattest.Options{}), db: storetest.MustOpenDB(tb)}
+	r := &rig{fake: wechattest.Start(tb, wechattest.Options{}), db: clientelingtest.MustOpenDB(tb)}
 	r.apis = apisFor(tb, r.fake)
 	if opts.Backoff == 0 {
 		opts.Backoff = time.Millisecond
@@ -137,20 +137,18 @@ func queue(tb testing.TB, db *store.DB, c *clienteling.Customer, o *clienteling.
 // final waits until message id is sent or failed, and returns it.
 func final(tb testing.TB, db *store.DB, id clienteling.MessageID) *clienteling.Message {
 	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		m, err := db.FindMessage(context.Background(), id)
-		if err != nil {
+	var m *clienteling.Message
+	clientelingtest.CheckFor(tb, 30*time.Second, func() error {
+		var err error
+		if m, err = db.FindMessage(context.Background(), id); err != nil {
 			tb.Fatal(err)
 		}
-		if m.Status == clienteling.StatusSent || m.Status == clienteling.StatusFailed {
-			return m
+		if m.Status != clienteling.StatusSent && m.Status != clienteling.StatusFailed {
+			return fmt.Errorf("message %s still %s", id, m.Status)
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("message %s still %s after 30s", id, m.Status)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
+	return m
 }
 
 // sameJSON fails unless got and want hold the same JSON value.

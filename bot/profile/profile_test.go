@@ -2,19 +2,21 @@ package profile_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/salonhq/salon/bot/profile"
 	"github.com/salonhq/salon/clienteling"
-	"github.com/salonhq/salon/store/storetest"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // TestEnricherRunStopsClean: without an Official Account the enricher
 // clears each new client's task; when its context ends Run returns nil.
 func TestEnricherRunStopsClean(t *testing.T) {
-	db := storetest.MustOpenDB(t)
+	t.Parallel()
+	db := clientelingtest.MustOpenDB(t)
 	ctx := context.Background()
 	in := &clienteling.Inbound{Identity: clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: "oVIP0001"},
 		Message: clienteling.Message{Type: "text", Text: "hello"}, DedupeKey: "oa:1"}
@@ -30,20 +32,16 @@ func TestEnricherRunStopsClean(t *testing.T) {
 	ran := make(chan error, 1)
 	go func() { ran <- e.Run(runCtx) }()
 	e.Wake()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		tasks, err := db.PendingProfiles(ctx, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tasks) == 0 {
-			break
+		if len(tasks) != 0 {
+			return fmt.Errorf("the enricher has not cleared the task: %d pending", len(tasks))
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the enricher never cleared the task")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 	cancel()
 	if err := <-ran; err != nil {
 		t.Errorf("Run = %v, want nil", err)

@@ -8,6 +8,7 @@ import (
 // TestMarkDelivered pins how a delivery the simulated WeChat received is
 // matched to the stored reply it carried.
 func TestMarkDelivered(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 5, 18, 10, 0, 0, 0, time.UTC)
 	stored := func() []Message {
 		return []Message{

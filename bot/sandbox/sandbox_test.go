@@ -13,6 +13,7 @@ import (
 // interface still answers only over loopback, and a test cannot dial in
 // from another host.
 func TestLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	chat := New(Config{Log: slog.New(slog.DiscardHandler)})
 	defer chat.Close()
 	guard := chat.loopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestUserInfo(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	s.SetOAUser(OAUser{OpenID: "oVIP", Subscribe: true, Language: "en", UnionID: "uVIP",
 		SubscribeTime: time.Unix(1700000000, 0), SubscribeScene: "ADD_SCENE_QR_CODE", QRSceneStr: "adv:amy"})
@@ -51,6 +52,7 @@ func TestUserInfo(t *testing.T) {
 }
 
 func TestOASends(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	s.SetOAUser(OAUser{OpenID: "oSilent", Subscribe: true, SendWindowClosed: true})
 	tok := oaToken(t, s)
@@ -91,6 +93,7 @@ func TestOASends(t *testing.T) {
 }
 
 func TestQRCode(t *testing.T) {
+	t.Parallel()
 	s, clk := startClocked(t, Options{})
 	tok := oaToken(t, s)
 	scene := func(action string, exp int, sceneStr string, sceneID int) map[string]any {
@@ -164,6 +167,7 @@ func TestQRCode(t *testing.T) {
 }
 
 func TestWeComAppSend(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	tok := wecomToken(t, s, DefaultAppSecret)
 	tests := []struct {
@@ -191,6 +195,7 @@ func TestWeComAppSend(t *testing.T) {
 }
 
 func TestExternalContact(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	s.SetExternalContact(ExternalContact{ExternalUserID: "wmVIP", Name: "Li", Type: 1, UnionID: "uVIP",
 		FollowUsers: []FollowUser{{UserID: "amy", State: "adv:amy", CreateTime: time.Unix(1700000000, 0), AddWay: 1}}})

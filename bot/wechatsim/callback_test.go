@@ -107,6 +107,7 @@ func envelopeEncrypt(t *testing.T, body string) string {
 }
 
 func TestSealOpen_OfficialAccountJavaVector(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)["A_official_account_java_test"]
 	tests := []struct{ name, plain, cipher string }{
 		{"ChineseText", v.Plaintext1, v.Ciphertext1},
@@ -139,6 +140,7 @@ func TestSealOpen_OfficialAccountJavaVector(t *testing.T) {
 }
 
 func TestOASafe_ReproducesPublishedVectors(t *testing.T) {
+	t.Parallel()
 	vs := loadVectors(t)
 	for _, name := range []string{"C_official_account_python_sample", "D_cpp_sample", "E_debug_demo"} {
 		t.Run(name, func(t *testing.T) {
@@ -183,6 +185,7 @@ func TestOASafe_ReproducesPublishedVectors(t *testing.T) {
 }
 
 func TestOACompatible_MatchesPublishedBody(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)["C_official_account_python_sample"]
 	enc := envelopeEncrypt(t, v.PostBody)
 	random, plain, err := Open(v.AppID, v.EncodingAESKey, enc)
@@ -205,6 +208,7 @@ func TestOACompatible_MatchesPublishedBody(t *testing.T) {
 }
 
 func TestWeComURLCheck_ReproducesPublishedVector(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)["B_wecom_verify_url"]
 	random, plain, err := Open(v.CorpID, v.EncodingAESKey, v.Echostr)
 	if err != nil {
@@ -233,6 +237,7 @@ func TestWeComURLCheck_ReproducesPublishedVector(t *testing.T) {
 }
 
 func TestWeComMessage_ReproducesPublishedVector(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)["B2_wecom_decrypt_msg"]
 	random, plain, err := Open(v.CorpID, v.EncodingAESKey, envelopeEncrypt(t, v.PostBody))
 	if err != nil {
@@ -256,6 +261,7 @@ func TestWeComMessage_ReproducesPublishedVector(t *testing.T) {
 }
 
 func TestWeComMessage_SyntheticEnvelopes(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(filepath.Join("testdata", "synthetic_envelopes.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -292,6 +298,7 @@ func TestWeComMessage_SyntheticEnvelopes(t *testing.T) {
 }
 
 func TestOpenReply(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)["E_debug_demo"]
 	enc, err := Seal(v.AppID, v.EncodingAESKey, v.ReplyRandom, []byte(v.ReplyPlaintext))
 	if err != nil {
@@ -330,6 +337,7 @@ func TestOpenReply(t *testing.T) {
 }
 
 func TestOA_URLCheckAndPlaintext(t *testing.T) {
+	t.Parallel()
 	oa := OA{AppID: "wx5a10000000000001", Token: "tok", Stamp: Stamp{Clock: at(t, "1700000000"), Nonce: "123456789"}}
 	check := oa.URLCheck("hello-echo")
 	if got, want := check.Query.Get("signature"), sha1Sorted("tok", "1700000000", "123456789"); got != want {
@@ -353,6 +361,7 @@ func TestOA_URLCheckAndPlaintext(t *testing.T) {
 }
 
 func TestStamp_FreshValues(t *testing.T) {
+	t.Parallel()
 	wc := WeCom{CorpID: "ww5a10000000000001", Token: "t", EncodingAESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"}
 	a, b := wc.Message([]byte("<xml/>")), wc.Message([]byte("<xml/>"))
 	if a.Nonce == b.Nonce || a.Random == b.Random || a.Encrypt == b.Encrypt {
@@ -371,6 +380,7 @@ func TestStamp_FreshValues(t *testing.T) {
 }
 
 func TestCallback_StaleForgedAndRequest(t *testing.T) {
+	t.Parallel()
 	stale := time.Now().Add(-10 * time.Minute)
 	oa := OA{AppID: "wx5a10000000000001", Token: "tok", EncodingAESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
 		Stamp: Stamp{Clock: func() time.Time { return stale }}}
@@ -420,6 +430,7 @@ func TestCallback_StaleForgedAndRequest(t *testing.T) {
 }
 
 func TestPaySign_PublishedVector(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)["pay_v2_sign"]
 	got, err := PaySign(v.Params, v.APIKey)
 	if err != nil || got != v.MD5 {

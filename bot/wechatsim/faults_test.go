@@ -19,6 +19,7 @@ func textTo(openid string) map[string]any {
 }
 
 func TestRecording(t *testing.T) {
+	t.Parallel()
 	s, _ := startClocked(t, Options{})
 	tok := oaToken(t, s)
 	post(t, s, customSend, tok, textTo("oA"))
@@ -67,6 +68,7 @@ func TestRecording(t *testing.T) {
 }
 
 func TestRecording_ConcurrentAndLimited(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{RecordLimit: 10})
 	tok := oaToken(t, s)
 	const n = 40
@@ -98,6 +100,7 @@ func TestRecording_ConcurrentAndLimited(t *testing.T) {
 }
 
 func TestScript(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		path       string
@@ -143,6 +146,7 @@ func TestScript(t *testing.T) {
 }
 
 func TestScript_BodyAndClear(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	s.Script("/cgi-bin/gettoken", Fault{Body: `{"errcode":0,"access_tok`})
 	resp, err := http.Get(s.URL() + "/cgi-bin/gettoken")
@@ -162,6 +166,7 @@ func TestScript_BodyAndClear(t *testing.T) {
 }
 
 func TestFault_Delay(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	tok := oaToken(t, s)
 
@@ -189,6 +194,7 @@ func TestFault_Delay(t *testing.T) {
 }
 
 func TestFault_HangReleasedByClose(t *testing.T) {
+	t.Parallel()
 	s, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +222,7 @@ func TestFault_HangReleasedByClose(t *testing.T) {
 }
 
 func TestFault_HangUntilClientCancels(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	s.Always(customSend, Fault{Hang: true})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -27,6 +27,7 @@ func syncPage(t *testing.T, s *Server, token, kfid, cursor string, limit int) (i
 }
 
 func TestSyncMsg_Paging(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	tok := wecomToken(t, s, DefaultKfSecret)
 	now := time.Unix(1700000000, 0)
@@ -92,6 +93,7 @@ func TestSyncMsg_Paging(t *testing.T) {
 }
 
 func TestSyncMsg_MessageShapes(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	tok := wecomToken(t, s, DefaultKfSecret)
 	at := time.Unix(1700000000, 0)
@@ -133,6 +135,7 @@ func TestSyncMsg_MessageShapes(t *testing.T) {
 }
 
 func TestKfSend(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	tok := wecomToken(t, s, DefaultKfSecret)
 	tests := []struct {

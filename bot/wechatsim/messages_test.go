@@ -8,6 +8,7 @@ import (
 )
 
 func TestMsg_MatchesRecordedPayloads(t *testing.T) {
+	t.Parallel()
 	withTicket := func(m Msg, ticket string) Msg { m.Ticket = ticket; return m }
 	withAgent := func(m Msg, agent string) Msg { m.AgentID = agent; return m }
 	add := ExternalContactEvent("toUser", AddExternalContact, "zhangsan", "woAJ2GCAAAXtWyujaWJHDDGi0mACH71w", time.Unix(1403610513, 0))
@@ -36,6 +37,7 @@ func TestMsg_MatchesRecordedPayloads(t *testing.T) {
 }
 
 func TestMsg_ByteExactForCompactPayload(t *testing.T) {
+	t.Parallel()
 	got := ExternalContactEvent("toUser", DelExternalContact, "zhangsan", "woAJ2GCAAAXtWyujaWJHDDGi0mACH71w", time.Unix(1403610513, 0)).XML()
 	want := readTestdata(t, "work_del_external_contact.xml")
 	if string(got) != string(want) {
@@ -44,6 +46,7 @@ func TestMsg_ByteExactForCompactPayload(t *testing.T) {
 }
 
 func TestMsg_Fields(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		msg  Msg
@@ -83,6 +86,7 @@ func TestMsg_Fields(t *testing.T) {
 }
 
 func TestMsg_UnmarshalsLikeWeChat(t *testing.T) {
+	t.Parallel()
 	// The bot decodes callbacks with encoding/xml; a Msg must decode into
 	// the fields a receiver declares.
 	var m struct {

@@ -49,6 +49,7 @@ func unifiedOrder(t *testing.T, s *Server, p map[string]string) map[string]strin
 }
 
 func TestUnifiedOrder(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	key := s.Options().PayKey
 	tests := []struct {
@@ -103,6 +104,7 @@ func withField(p map[string]string, k, v string) map[string]string {
 }
 
 func TestPayNotifyXML(t *testing.T) {
+	t.Parallel()
 	key := DefaultPayKey
 	tests := []struct {
 		name   string
@@ -143,6 +145,7 @@ func TestPayNotifyXML(t *testing.T) {
 }
 
 func TestNotifyPaid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		answer   string
@@ -189,6 +192,7 @@ func TestNotifyPaid(t *testing.T) {
 }
 
 func TestPayFault(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	s.Script("/pay/unifiedorder", Fault{Errcode: -1})
 	got := unifiedOrder(t, s, signed(t, orderParams("F1"), s.Options().PayKey, nil))

@@ -10,14 +10,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 // epoch is an arbitrary fixed start for the tests' clocks.
 var epoch = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 
-func startClocked(t *testing.T, opts Options) (*Server, *Clock) {
+func startClocked(t *testing.T, opts Options) (*Server, *clientelingtest.Clock) {
 	t.Helper()
-	clk := NewClock(epoch)
+	clk := clientelingtest.NewClock(epoch)
 	opts.Clock = clk.Now
 	return startSim(t, opts), clk
 }
@@ -96,6 +98,7 @@ func userInfo(t *testing.T, s *Server, token, openid string) reply {
 }
 
 func TestNew_ListensOnLoopbackAndCloses(t *testing.T) {
+	t.Parallel()
 	s, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +115,7 @@ func TestNew_ListensOnLoopbackAndCloses(t *testing.T) {
 }
 
 func TestOptions_Defaults(t *testing.T) {
+	t.Parallel()
 	o := startSim(t, Options{}).Options()
 	if o.OAAppID != DefaultOAAppID || o.CorpID != DefaultCorpID || o.AgentID != DefaultAgentID ||
 		o.PayKey != DefaultPayKey || o.TokenTTL != 7200*time.Second || len(o.CorpSecrets) != 3 {
@@ -123,6 +127,7 @@ func TestOptions_Defaults(t *testing.T) {
 }
 
 func TestRewriteAndTransport(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	tests := []struct{ in, want string }{
 		{"https://api.weixin.qq.com/cgi-bin/token?appid=x", s.URL() + "/cgi-bin/token?appid=x"},
@@ -148,6 +153,7 @@ func TestRewriteAndTransport(t *testing.T) {
 }
 
 func TestWaitCalls(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	done := make(chan struct{})
 	go func() {

@@ -22,6 +22,7 @@ import (
 // decodes them. silenceper's URLs are fixed, so it goes through the
 // library's global URI modifier; this test must not run in parallel.
 func TestSilenceperClients(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	util.SetURIModifier(s.Rewrite)
 	t.Cleanup(func() { util.SetURIModifier(nil) })

@@ -7,6 +7,7 @@ import (
 )
 
 func TestOAToken_ExpiryAndSupersession(t *testing.T) {
+	t.Parallel()
 	s, clk := startClocked(t, Options{TokenTTL: time.Hour})
 	s.SetOAUser(OAUser{OpenID: "oVIP", Subscribe: true, Language: "zh_CN"})
 
@@ -42,6 +43,7 @@ func TestOAToken_ExpiryAndSupersession(t *testing.T) {
 }
 
 func TestTokenEndpoints_Errors(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	o := s.Options()
 	oaTok := oaToken(t, s)
@@ -80,6 +82,7 @@ func TestTokenEndpoints_Errors(t *testing.T) {
 }
 
 func TestWeComToken_PerSecretAndStable(t *testing.T) {
+	t.Parallel()
 	s, clk := startClocked(t, Options{})
 	app1 := wecomToken(t, s, DefaultAppSecret)
 	app2 := wecomToken(t, s, DefaultAppSecret)
@@ -118,6 +121,7 @@ func TestWeComToken_PerSecretAndStable(t *testing.T) {
 }
 
 func TestStableToken(t *testing.T) {
+	t.Parallel()
 	s, clk := startClocked(t, Options{})
 	o := s.Options()
 	stable := func(force bool) string {
@@ -161,6 +165,7 @@ func TestStableToken(t *testing.T) {
 }
 
 func TestExpireAndRevokeTokens(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{})
 	s.SetOAUser(OAUser{OpenID: "oVIP"})
 	s.SetExternalContact(ExternalContact{ExternalUserID: "wmA"})
@@ -192,6 +197,7 @@ func TestExpireAndRevokeTokens(t *testing.T) {
 }
 
 func TestScopes(t *testing.T) {
+	t.Parallel()
 	s := startSim(t, Options{Scopes: map[string][]string{DefaultKfSecret: {"/cgi-bin/kf/sync_msg"}}})
 	kf := wecomToken(t, s, DefaultKfSecret)
 	app := wecomToken(t, s, DefaultAppSecret)

@@ -14,7 +14,6 @@ type (
 	AppMessage      = wechatsim.AppMessage
 	Call            = wechatsim.Call
 	Callback        = wechatsim.Callback
-	Clock           = wechatsim.Clock
 	ExternalContact = wechatsim.ExternalContact
 	Fault           = wechatsim.Fault
 	FollowUser      = wechatsim.FollowUser
@@ -54,9 +53,6 @@ const (
 
 // New starts a simulator that the caller closes; most tests want Start.
 func New(opts Options) (*Server, error) { return wechatsim.New(opts) }
-
-// NewClock returns a settable clock; see wechatsim.NewClock.
-func NewClock(t time.Time) *Clock { return wechatsim.NewClock(t) }
 
 // Errmsg is wechatsim.Errmsg.
 func Errmsg(errcode int) string { return wechatsim.Errmsg(errcode) }

@@ -10,6 +10,7 @@ import (
 // TestStartClosesAtCleanup checks the wrapper's one promise beyond the
 // simulator's: what Start opened, the end of the test closes.
 func TestStartClosesAtCleanup(t *testing.T) {
+	t.Parallel()
 	var url string
 	t.Run("Serve", func(t *testing.T) {
 		s := wechattest.Start(t, wechattest.Options{})

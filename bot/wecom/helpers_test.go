@@ -44,22 +44,6 @@ func provider(t *testing.T, fake *wechattest.Server, name, secret string) *wxcli
 	return p
 }
 
-// checkFor polls cond until it holds or timeout passes.
-func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // publish puts one notification on JetStream as the outbox relay does.
 func publish(t *testing.T, js jetstream.JetStream, subject, id, typ string, data any) {
 	t.Helper()

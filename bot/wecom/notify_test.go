@@ -13,6 +13,7 @@ import (
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/bot/wecom"
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/clienteling/natsbus"
 )
 
@@ -85,7 +86,8 @@ func received(t *testing.T, bus *natsbus.Bus, i int) string {
 // slot, one digest of the other 10; WeCom drops nothing, and each
 // notification is counted once.
 func TestNotifierFoldsExcessIntoDigest(t *testing.T) {
-	clock := clienteling.NewManualClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
+	t.Parallel()
+	clock := clientelingtest.NewClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
 	fake := wechattest.Start(t, wechattest.Options{Clock: clock.Now})
 	bus := startBus(t)
 	n := notifierFor(t, bus, fake, clock)
@@ -97,7 +99,7 @@ func TestNotifierFoldsExcessIntoDigest(t *testing.T) {
 	if _, err := fake.WaitCalls(waitCtx(t), sendPath, wecom.MemberLimit); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 10*time.Second, func() error {
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
 		if got := n.Pending("amy"); got != 10 {
 			return fmt.Errorf("%d notifications wait for a slot, want 10", got)
 		}
@@ -111,7 +113,7 @@ func TestNotifierFoldsExcessIntoDigest(t *testing.T) {
 	if _, err := fake.WaitCalls(waitCtx(t), sendPath, wecom.MemberLimit+1); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 10*time.Second, settled(bus.JS, natsbus.NotifyStream, notifyDurable))
+	clientelingtest.CheckFor(t, 10*time.Second, settled(bus.JS, natsbus.NotifyStream, notifyDurable))
 
 	msgs := fake.AppMessages("amy")
 	if len(msgs) != wecom.MemberLimit+1 {
@@ -148,6 +150,7 @@ func TestNotifierFoldsExcessIntoDigest(t *testing.T) {
 // TestNotifierRetriesUntilWeComAnswers: WeCom answers 502 and 503, then
 // recovers: the notification is delivered once and acknowledged.
 func TestNotifierRetriesUntilWeComAnswers(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	fake.Script(sendPath, wechattest.Fault{Status: 502}, wechattest.Fault{Status: 503})
 	bus := startBus(t)
@@ -157,7 +160,7 @@ func TestNotifierRetriesUntilWeComAnswers(t *testing.T) {
 	if _, err := fake.WaitCalls(waitCtx(t), sendPath, 3); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 10*time.Second, settled(bus.JS, natsbus.NotifyStream, notifyDurable))
+	clientelingtest.CheckFor(t, 10*time.Second, settled(bus.JS, natsbus.NotifyStream, notifyDurable))
 	// A later notification goes through after it: nothing sent the first again.
 	second := received(t, bus, 2)
 	if _, err := fake.WaitCalls(waitCtx(t), sendPath, 4); err != nil {
@@ -186,6 +189,7 @@ func TestNotifierRetriesUntilWeComAnswers(t *testing.T) {
 // notifications stream in, and a new one on the same durable consumer,
 // deliver each of them once between them.
 func TestNotifierRestartLosesAndRepeatsNothing(t *testing.T) {
+	t.Parallel()
 	fake := wechattest.Start(t, wechattest.Options{})
 	// Slow WeCom a little so that the stop comes mid-stream.
 	fake.Always(sendPath, wechattest.Fault{Delay: 10 * time.Millisecond})
@@ -208,7 +212,7 @@ func TestNotifierRestartLosesAndRepeatsNothing(t *testing.T) {
 	if _, err := fake.WaitCalls(waitCtx(t), sendPath, total); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 20*time.Second, settled(bus.JS, natsbus.NotifyStream, notifyDurable))
+	clientelingtest.CheckFor(t, 20*time.Second, settled(bus.JS, natsbus.NotifyStream, notifyDurable))
 	seen := map[string]int{}
 	for _, m := range fake.AppMessages("amy") {
 		id, _ := noticeID(t, m)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		cfg     Config
@@ -46,6 +47,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestNewTimeouts(t *testing.T) {
+	t.Parallel()
 	c, err := New(Config{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +74,7 @@ func TestNewTimeouts(t *testing.T) {
 }
 
 func TestRewrite(t *testing.T) {
+	t.Parallel()
 	c, err := New(Config{
 		OABase:    "http://127.0.0.1:1/oa",
 		WeComBase: "http://127.0.0.1:2",
@@ -103,6 +106,7 @@ func TestRewrite(t *testing.T) {
 }
 
 func TestGetJSON(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client(t)
 	f.handleJSON("/wecom/cgi-bin/user/get", map[string]any{"errcode": 0, "errmsg": "ok", "name": "Amy"})
@@ -163,6 +167,7 @@ func TestGetJSON(t *testing.T) {
 }
 
 func TestPostJSON(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client(t)
 	f.handleJSON("/wecom/cgi-bin/kf/send_msg", map[string]any{"errcode": 0, "errmsg": "ok", "msgid": "m1"})
@@ -192,6 +197,7 @@ func TestPostJSON(t *testing.T) {
 // TestTimeout shows that a server that never answers fails the call with a
 // timeout.
 func TestTimeout(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handle("/oa/cgi-bin/hang", hang(t))
 	cfg := f.config()

@@ -14,6 +14,7 @@ import (
 )
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	netErr := &url.Error{Op: "Get", URL: "https://api.weixin.qq.com/x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}
 	tests := []struct {
 		name             string
@@ -55,6 +56,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"https://x/cgi-bin/gettoken?corpid=ww&corpsecret=abc", "https://x/cgi-bin/gettoken?corpid=ww&corpsecret=REDACTED"},
 		{"https://x/cgi-bin/token?grant_type=client_credential&appid=wx&secret=abc&x=1", "https://x/cgi-bin/token?grant_type=client_credential&appid=wx&secret=REDACTED&x=1"},
@@ -74,6 +76,7 @@ func TestRedact(t *testing.T) {
 // TestSecretsStayOutOfErrors makes real calls that fail in each way and
 // checks that neither tokens nor secrets reach the error text.
 func TestSecretsStayOutOfErrors(t *testing.T) {
+	t.Parallel()
 	const secret, token = "S3CRET-VALUE", "T0KEN-VALUE"
 	f := newFake(t)
 	c := f.client(t)

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
 
 var (
@@ -34,6 +36,7 @@ func mustToken(t *testing.T, p *AccessTokenProvider) string {
 }
 
 func TestNewAccessTokenProvider(t *testing.T) {
+	t.Parallel()
 	c, _ := New(Config{})
 	tests := []struct {
 		name string
@@ -57,6 +60,7 @@ func TestNewAccessTokenProvider(t *testing.T) {
 }
 
 func TestProviderFetch(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.serveTokens(7200)
 	c := f.client(t)
@@ -88,6 +92,7 @@ func TestProviderFetch(t *testing.T) {
 
 // TestProviderSingleFlight: a crowd asking at once causes one fetch.
 func TestProviderSingleFlight(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	entered := make(chan struct{})
 	gate := make(chan struct{})
@@ -123,6 +128,7 @@ func TestProviderSingleFlight(t *testing.T) {
 // TestProviderInvalidate: many callers refused the same token; one fetch
 // replaces it, and a stale invalidation afterwards changes nothing.
 func TestProviderInvalidate(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.serveTokens(7200)
 	p := newTestProvider(t, f.client(t), wecomCred, ProviderOptions{})
@@ -159,6 +165,7 @@ func TestProviderInvalidate(t *testing.T) {
 
 // TestProviderRestart: a new provider over the same store reuses the token.
 func TestProviderRestart(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.serveTokens(7200)
 	c := f.client(t)
@@ -194,9 +201,10 @@ func TestProviderRestart(t *testing.T) {
 // TestProviderRefreshAhead: the token is replaced RefreshBefore its expiry,
 // and callers keep the old one meanwhile instead of waiting.
 func TestProviderRefreshAhead(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.serveTokens(7200)
-	clock := newFakeClock()
+	clock := clientelingtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	p := newTestProvider(t, f.client(t), oaCred, ProviderOptions{Now: clock.Now, RefreshBefore: 5 * time.Minute})
 
 	mustToken(t, p)
@@ -208,7 +216,7 @@ func TestProviderRefreshAhead(t *testing.T) {
 	if got := mustToken(t, p); got != "tok-oa-1" {
 		t.Errorf("inside the refresh window: token %q, want the still valid tok-oa-1", got)
 	}
-	checkFor(t, 5*time.Second, func() error {
+	clientelingtest.CheckFor(t, 5*time.Second, func() error {
 		if got := mustToken(t, p); got != "tok-oa-2" {
 			return fmt.Errorf("token = %q, want tok-oa-2", got)
 		}
@@ -220,6 +228,7 @@ func TestProviderRefreshAhead(t *testing.T) {
 }
 
 func TestRefreshPoint(t *testing.T) {
+	t.Parallel()
 	p := &AccessTokenProvider{lead: 5 * time.Minute}
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -243,9 +252,10 @@ func TestRefreshPoint(t *testing.T) {
 // TestProviderFetchFailure: a refused fetch is final, is not mistaken for
 // an expired token, and is not repeated within the backoff.
 func TestProviderFetchFailure(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.handleJSON("/wecom/cgi-bin/gettoken", map[string]any{"errcode": 40001, "errmsg": "invalid secret"})
-	clock := newFakeClock()
+	clock := clientelingtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	p := newTestProvider(t, f.client(t), wecomCred, ProviderOptions{Now: clock.Now, FetchBackoff: time.Second})
 
 	for range 3 {
@@ -271,6 +281,7 @@ func TestProviderFetchFailure(t *testing.T) {
 // TestProviderCallerGivesUp: a caller's cancelled context ends its wait but
 // not the fetch the others share.
 func TestProviderCallerGivesUp(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	gate := make(chan struct{})
 	f.handle("/oa/cgi-bin/stable_token", func(w http.ResponseWriter, r *http.Request) {
@@ -296,6 +307,7 @@ func TestProviderCallerGivesUp(t *testing.T) {
 // TestProviderRetriesOnExpiredToken: a call refused for its token is made
 // once more with a fresh one, and only once.
 func TestProviderRetriesOnExpiredToken(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		refuse      func(token string) bool
@@ -342,6 +354,7 @@ func TestProviderRetriesOnExpiredToken(t *testing.T) {
 // (a goroutine of the provider's own) is stopped and waited for, and no
 // fetch starts after.
 func TestProviderRunStopsFetch(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	hung := make(chan struct{})
 	f.handle("/oa/cgi-bin/stable_token", func(w http.ResponseWriter, r *http.Request) {

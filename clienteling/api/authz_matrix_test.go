@@ -10,12 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/clientelingtest"
 	"github.com/salonhq/salon/store"
-	"github.com/salonhq/salon/store/storetest"
 )
 
 // The roles of the matrix, in the order of a row's want.
@@ -86,6 +84,7 @@ func (m *recordingMux) Handle(pattern string, h http.Handler) {
 // TestAuthzMatrixCoversEveryRoute fails when a route is registered without
 // a row in authzMatrix, or a row names a route that is gone.
 func TestAuthzMatrixCoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	mux := &recordingMux{ServeMux: http.NewServeMux()}
 	New(nil, nil, slog.New(slog.DiscardHandler)).Register(mux)
 	if len(mux.patterns) == 0 {
@@ -110,19 +109,23 @@ func TestAuthzMatrixCoversEveryRoute(t *testing.T) {
 // TestAuthzMatrix runs every row of authzMatrix for every role, with no
 // token and with a bad one, each on a fresh database, over real HTTP.
 func TestAuthzMatrix(t *testing.T) {
+	t.Parallel()
 	for _, row := range authzMatrix {
 		method, _, ok := strings.Cut(row.pattern, " ")
 		if !ok {
 			method = http.MethodGet
 		}
 		t.Run(row.pattern+" "+row.path, func(t *testing.T) {
+			t.Parallel()
 			t.Run("NoToken", func(t *testing.T) {
+				t.Parallel()
 				f := newMatrixFixture(t)
 				if got, body := f.do(t, method, f.fill(row.path, false, ""), f.fill(row.body, false, ""), ""); got != http.StatusUnauthorized {
 					t.Fatalf("got %d, want 401: %s", got, body)
 				}
 			})
 			t.Run("BadToken", func(t *testing.T) {
+				t.Parallel()
 				f := newMatrixFixture(t)
 				if got, body := f.do(t, method, f.fill(row.path, false, ""), f.fill(row.body, false, ""), clienteling.TokenPrefix+"forged"); got != http.StatusUnauthorized {
 					t.Fatalf("got %d, want 401: %s", got, body)
@@ -131,6 +134,7 @@ func TestAuthzMatrix(t *testing.T) {
 			for i, role := range matrixRoles {
 				want := row.want[i]
 				t.Run(role, func(t *testing.T) {
+					t.Parallel()
 					f := newMatrixFixture(t)
 					token := f.tokens[role]
 					placeholders := strings.Contains(row.path+row.body, "{")
@@ -154,13 +158,8 @@ func TestAuthzMatrix(t *testing.T) {
 	}
 }
 
-// matrixFixture is a maison with two boutiques of one brand:
-//
-//	sh-plaza66: amy (associate), sophie (associate), chenjing (manager)
-//	bj-skp:     ben (associate), wei (manager)
-//
-// and a client for each of amy, sophie and ben, each of whom has written,
-// so that each has a conversation and an open service window.
+// matrixFixture is the kit's maison (clientelingtest.NewMaison) with a
+// token for each role and the API served over real HTTP.
 type matrixFixture struct {
 	db     *store.DB
 	url    string
@@ -174,67 +173,19 @@ type matrixFixture struct {
 	personal []string
 }
 
-var cst = time.FixedZone("CST", 8*3600)
-
 func newMatrixFixture(t *testing.T) *matrixFixture {
 	t.Helper()
 	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System())
-	clock := clienteling.NewManualClock(time.Date(2026, 11, 23, 12, 0, 0, 0, cst)) // a Monday, at noon
-	db := storetest.MustOpenDB(t, store.Options{Now: clock.Now})
-	svc := clienteling.NewService(db, clock)
-	var hours clienteling.Weekly
-	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
-		hours = append(hours, clienteling.Shift{Day: d, Open: "10:00", Close: "22:00"})
-	}
-	for _, b := range []*clienteling.Boutique{
-		{ID: "sh-plaza66", Brand: "maison", Name: "Plaza 66", City: "Shanghai", Timezone: "Asia/Shanghai", Hours: hours},
-		{ID: "bj-skp", Brand: "maison", Name: "SKP", City: "Beijing", Timezone: "Asia/Shanghai", Hours: hours},
-	} {
-		if err := svc.CreateBoutique(ctx, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := svc.CreateAssociates(ctx,
-		&clienteling.Associate{UserID: "amy", Name: "Amy Li", Boutique: "sh-plaza66", Role: "associate"},
-		&clienteling.Associate{UserID: "sophie", Name: "Sophie Wang", Boutique: "sh-plaza66", Role: "associate"},
-		&clienteling.Associate{UserID: "chenjing", Name: "Chen Jing", Boutique: "sh-plaza66", Role: "manager"},
-		&clienteling.Associate{UserID: "ben", Name: "Ben Zhao", Boutique: "bj-skp", Role: "associate"},
-		&clienteling.Associate{UserID: "wei", Name: "Wei Sun", Boutique: "bj-skp", Role: "manager"},
-	); err != nil {
-		t.Fatal(err)
-	}
-	// Codes already made: the QR route answers without asking WeChat.
-	for _, id := range []clienteling.AssociateID{"amy", "ben"} {
-		if _, err := db.SetAssociateQRCode(ctx, id, "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="+string(id)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	client := func(advisor clienteling.AssociateID, boutique clienteling.BoutiqueID, openid, name, phone string) *clienteling.Customer {
-		t.Helper()
-		c := &clienteling.Customer{Name: name, Phone: phone, Advisor: advisor, Boutique: boutique, Tier: clienteling.TierVIP, Language: "zh-CN",
-			Identities: []clienteling.Identity{{Channel: clienteling.ChannelOA, ExternalID: openid}},
-			Consent:    clienteling.Consent{Contact: true, Profiling: true}}
-		if err := svc.ImportCustomers(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Receive(ctx, &clienteling.Inbound{Identity: c.Identities[0], DedupeKey: "oa:" + openid,
-			Message: clienteling.Message{Type: clienteling.TypeText, Text: "hello, is the bag in?"}}, clienteling.AnnounceReceived); err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	f := &matrixFixture{db: db, tokens: map[string]string{}}
-	f.own = client("amy", "sh-plaza66", "oOwnClientOpenID01", "Lin Xiaoyu", "+8613800000001")
-	f.sophies = client("sophie", "sh-plaza66", "oSophiesClientID02", "Qian Meiling", "+8613800000002")
-	f.bens = client("ben", "bj-skp", "oBensClientOpenID3", "Zhou Ruoxi", "+8613800000003")
+	m := clientelingtest.NewMaison(t)
+	db, svc := m.DB, m.Service
+	f := &matrixFixture{db: db, tokens: map[string]string{}, own: m.Own, sophies: m.Sophies, bens: m.Bens}
 	f.personal = clientelingtest.SeedPersonalData(t, db, f.own)
-	for role, subject := range map[string]string{clienteling.RoleAssociate: "amy", clienteling.RoleManager: "chenjing",
-		clienteling.RoleCRM: "crm-team", clienteling.RoleAdmin: "ops"} {
-		secret, err := svc.IssueToken(ctx, &clienteling.Token{Subject: subject, Role: role})
+	for _, p := range clientelingtest.Principals() {
+		secret, err := svc.IssueToken(ctx, &clienteling.Token{Subject: p.Subject, Role: p.Role})
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.tokens[role] = secret
+		f.tokens[p.Role] = secret
 	}
 	f.before = f.snapshot(t)
 

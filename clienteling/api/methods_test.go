@@ -16,6 +16,7 @@ import (
 // method none of its routes takes: 405, Allow naming the methods that are,
 // and the JSON error; never the 404 of a missing route.
 func TestWrongMethod(t *testing.T) {
+	t.Parallel()
 	mux := &recordingMux{ServeMux: http.NewServeMux()}
 	New(nil, nil, slog.New(slog.DiscardHandler)).Register(mux)
 	byPath := map[string][]string{}

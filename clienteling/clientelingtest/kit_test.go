@@ -17,6 +17,7 @@ import (
 var _ clienteling.Timer = (*clientelingtest.Clock)(nil)
 
 func TestClockWakesWaitsThatEnd(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	c := clientelingtest.NewClock(start)
 	soon, later := c.After(time.Minute), c.After(time.Hour)
@@ -56,6 +57,7 @@ func (r *fatalRecorder) Fatalf(format string, args ...any) {
 }
 
 func TestCheckFor(t *testing.T) {
+	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
 		n := 0
 		clientelingtest.CheckFor(t, time.Second, func() error {
@@ -81,6 +83,7 @@ func TestCheckFor(t *testing.T) {
 }
 
 func TestReopenKeepsWhatWasWritten(t *testing.T) {
+	t.Parallel()
 	m := clientelingtest.NewMaison(t)
 	db := clientelingtest.Reopen(t, m.DB)
 	got, err := db.FindCustomerByIdentity(t.Context(), m.Own.Identities[0])
@@ -93,6 +96,7 @@ func TestReopenKeepsWhatWasWritten(t *testing.T) {
 }
 
 func TestNATSRestartsWhereClientsExpectIt(t *testing.T) {
+	t.Parallel()
 	n := clientelingtest.RunNATS(t)
 	nc, err := nats.Connect(n.URL, nats.MaxReconnects(-1), nats.ReconnectWait(10*time.Millisecond))
 	if err != nil {

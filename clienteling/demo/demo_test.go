@@ -21,6 +21,7 @@ func requireShifts(t *testing.T) {
 }
 
 func TestSeed(t *testing.T) {
+	t.Parallel()
 	requireShifts(t)
 	db := clientelingtest.MustOpenDB(t)
 	svc := clienteling.NewService(db, nil)
@@ -203,6 +204,7 @@ func checkClients(t *testing.T, ctx context.Context, svc *clienteling.Service, s
 }
 
 func TestData(t *testing.T) {
+	t.Parallel()
 	t.Run("OKCatalog", func(t *testing.T) {
 		if ps, err := demo.Catalog(); err != nil || len(ps) != 30 {
 			t.Fatalf("got %d products, %v", len(ps), err)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestMoment(t *testing.T) {
+	t.Parallel()
 	loc := time.FixedZone("CST", 8*3600)
 	// 01:30 in Shanghai: "yesterday" is still the day before in local time.
 	now := time.Date(2026, 5, 19, 17, 30, 0, 0, time.UTC)
@@ -38,6 +39,7 @@ func TestMoment(t *testing.T) {
 }
 
 func TestConversations(t *testing.T) {
+	t.Parallel()
 	cs, err := Customers()
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,7 @@ func decodeOver(t *testing.T, body string, limit int64) (error, testProduct) {
 }
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		body      string
@@ -95,6 +96,7 @@ func TestDecode(t *testing.T) {
 // TestDecodeBound checks the default bound: 1 MiB, as the API has always
 // had, answered 413.
 func TestDecodeBound(t *testing.T) {
+	t.Parallel()
 	big := `{"sku":"` + strings.Repeat("x", MaxBodyBytes) + `"}`
 	var derr error
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ import (
 // TestStatusCoversEveryDomainCode fails when a code is added to the
 // domain's error.go without its row in the table: it would answer 500.
 func TestStatusCoversEveryDomainCode(t *testing.T) {
+	t.Parallel()
 	f, err := parser.ParseFile(token.NewFileSet(), "../error.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +62,7 @@ func inTable(code string) bool {
 }
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		code string
 		want int
@@ -102,6 +104,7 @@ func serveError(t *testing.T, err error, logs io.Writer) *http.Response {
 }
 
 func TestWriteError(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		err        error
@@ -155,6 +158,7 @@ func TestWriteError(t *testing.T) {
 
 // TestReadError reads back over real HTTP what WriteError wrote.
 func TestReadError(t *testing.T) {
+	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
 		resp := serveError(t, &clienteling.Error{Code: clienteling.EINVALID, Field: "role", Message: "must be one of associate, manager, crm, admin"}, io.Discard)
 		got := ReadError(resp)

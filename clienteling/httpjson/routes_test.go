@@ -43,6 +43,7 @@ func newRoutesServer(t *testing.T) string {
 }
 
 func TestRoutesUnmatched(t *testing.T) {
+	t.Parallel()
 	base := newRoutesServer(t)
 	tests := []struct {
 		name       string
@@ -94,6 +95,7 @@ func TestRoutesUnmatched(t *testing.T) {
 
 // TestRoutesZero checks that a Routes with nothing added answers 404.
 func TestRoutesZero(t *testing.T) {
+	t.Parallel()
 	var routes Routes
 	r := httptest.NewRequest("GET", "/v1/things", nil)
 	if err := routes.Unmatched(httptest.NewRecorder(), r); clienteling.ErrorCode(err) != clienteling.ENOTFOUND {

@@ -21,6 +21,7 @@ func shift(day, open, close string) clienteling.Shift {
 }
 
 func TestAssociatesCSV(t *testing.T) {
+	t.Parallel()
 	const header = "userid,name,boutique,role,email,status,hours\n"
 	tests := []struct {
 		name   string
@@ -94,6 +95,7 @@ func TestAssociatesCSV(t *testing.T) {
 }
 
 func TestAssociatesJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -124,6 +126,7 @@ func TestAssociatesJSON(t *testing.T) {
 }
 
 func TestParseHours(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		want     clienteling.Weekly

@@ -12,6 +12,7 @@ const catalogHeader = "sku,title_zh,title_en,description_zh,description_en,categ
 func cny(amount int64) clienteling.Money { return clienteling.Money{Amount: amount, Currency: "CNY"} }
 
 func TestCatalogCSV(t *testing.T) {
+	t.Parallel()
 	bag := &clienteling.Product{
 		SKU:         "ML-BAG-01",
 		Title:       clienteling.Localized{"zh-CN": "天穹手提包", "en": "Céleste top-handle bag"},
@@ -152,6 +153,7 @@ func TestCatalogCSV(t *testing.T) {
 }
 
 func TestCatalogJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string

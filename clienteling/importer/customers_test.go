@@ -14,6 +14,7 @@ func oa(openid string) []clienteling.Identity {
 }
 
 func TestCustomersCSV(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -118,6 +119,7 @@ func TestCustomersCSV(t *testing.T) {
 }
 
 func TestCustomersJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string

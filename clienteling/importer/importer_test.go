@@ -61,6 +61,7 @@ func dump[T any](vs []*T) string {
 }
 
 func TestFormatOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, file string
 		want       Format
@@ -86,6 +87,7 @@ func TestFormatOf(t *testing.T) {
 }
 
 func TestRowErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
 		_, err := Catalog(strings.NewReader("sku,title_en,price\nA,Bag,0.00\n"), CSV)
 		if got, want := err.Error(), "row 2: price.amount: must be > 0"; got != want {
@@ -134,6 +136,7 @@ func (spaces) Read(p []byte) (int, error) {
 }
 
 func TestBounds(t *testing.T) {
+	t.Parallel()
 	t.Run("ErrTooLarge", func(t *testing.T) {
 		_, err := Catalog(io.LimitReader(spaces{}, MaxBytes+1), JSON)
 		if clienteling.ErrorCode(err) != clienteling.ETOOLARGE {
@@ -192,6 +195,7 @@ func TestBounds(t *testing.T) {
 }
 
 func TestUnknownFormat(t *testing.T) {
+	t.Parallel()
 	_, err := Catalog(strings.NewReader("[]"), Format("xml"))
 	if clienteling.ErrorCode(err) != clienteling.EINVALID || clienteling.ErrorField(err) != "format" {
 		t.Fatalf("got %v, want an invalid format error", err)
