@@ -7,16 +7,19 @@ type AssociateUpdater interface {
 	// UpdateAssociate applies fn to the stored associate and saves the
 	// result in one transaction; fn's error aborts it. When fn makes them
 	// departed, every token issued to them is revoked in that transaction,
-	// so that coming back does not revive it. ENOTFOUND if there is no
-	// such associate.
+	// so that coming back does not revive it. When fn makes them away or
+	// departed, the conversations waiting for them are handed over
+	// (Desk.HandOver) in that transaction, with their events. ENOTFOUND if
+	// there is no such associate.
 	UpdateAssociate(ctx context.Context, id AssociateID, fn func(*Associate) error) (*Associate, error)
 }
 
 // AssociatePatch is a change to an associate's availability. Nil fields
 // are left as they are.
 type AssociatePatch struct {
-	// Status: "away" sends their clients to the boutique's queue until
-	// "active" again; "departed" marks someone who left.
+	// Status: "away" sends their clients, and the conversations waiting
+	// for them, to the boutique's queue until "active" again (which takes
+	// nothing back); "departed" marks someone who left, and does the same.
 	Status *string `json:"status,omitempty" validate:"omitempty,oneof=active away departed"`
 	// Hours replaces their working hours; an empty list means the
 	// boutique's hours.

@@ -135,3 +135,38 @@ func leastLoaded(staff []StaffLoad, b *Boutique, now time.Time) *Associate {
 	})
 	return best.Associate
 }
+
+// HandOver sends a waiting conversation whose assignee can no longer
+// answer (reason RouteAdvisorAway or RouteAdvisorDeparted) to the
+// boutique's queue and offers it at once, as Route does a new message: to
+// the on-duty associate with the fewest waiting conversations, or to
+// nobody until the reminder. The reply-due clock is kept: the client has
+// waited already. in needs Now, Boutique and Staff.
+func (d *Desk) HandOver(conv *Conversation, reason string, in RouteInput) (*Conversation, []Event) {
+	dec := RoutingDecision{At: in.Now, Queue: true, Reason: reason}
+	if in.Boutique != nil {
+		dec.Boutique = in.Boutique.ID
+	}
+	if pick := leastLoaded(in.Staff, in.Boutique, in.Now); pick != nil {
+		dec.Assignee = pick.UserID
+	}
+	conv.record(dec)
+	return conv, routedEvents(conv, dec)
+}
+
+// HandOverReason is the routing reason for the conversations of an
+// associate whose status changed from was to now, or "" when they keep
+// them: going away or leaving hands them over; coming back takes nothing
+// back.
+func HandOverReason(was, now string) string {
+	if was == now {
+		return ""
+	}
+	switch now {
+	case StatusAway:
+		return RouteAdvisorAway
+	case StatusDeparted:
+		return RouteAdvisorDeparted
+	}
+	return ""
+}

@@ -9,9 +9,10 @@ import (
 )
 
 // UpdateAssociate implements clienteling.AssociateUpdater: fn changes the
-// associate read in the transaction that writes it back, and a departure
-// revokes their tokens in it. Userid and
-// boutique do not change here: a move between boutiques is a transfer.
+// associate read in the transaction that writes it back; a departure
+// revokes their tokens in it, and going away or leaving hands their
+// waiting conversations over in it. Userid and boutique do not change
+// here: a move between boutiques is a transfer.
 func (db *DB) UpdateAssociate(ctx context.Context, id clienteling.AssociateID, fn func(*clienteling.Associate) error) (*clienteling.Associate, error) {
 	var out *clienteling.Associate
 	err := db.update("update associate", func(tx *bolt.Tx) error {
@@ -34,7 +35,14 @@ func (db *DB) UpdateAssociate(ctx context.Context, id clienteling.AssociateID, f
 			}
 		}
 		out = a
-		return put(tx, bucketAssociates, []byte(id), associateToRecord(a))
+		if err := put(tx, bucketAssociates, []byte(id), associateToRecord(a)); err != nil {
+			return err
+		}
+		// Written first, so that the hand-over sees them off duty.
+		if reason := clienteling.HandOverReason(was, a.Status); reason != "" {
+			return db.handOver(tx, a, reason, db.now().UTC())
+		}
+		return nil
 	})
 	return out, err
 }

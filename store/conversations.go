@@ -441,3 +441,44 @@ func (db *DB) transferConversation(tx *bolt.Tx, id clienteling.CustomerID, from 
 	prev := *old
 	return putConversation(tx, &prev, db.desk.Transfer(old, to, now))
 }
+
+// handOver sends the conversations waiting for associate a, who can no
+// longer answer, to their boutique's queue in tx, with the events of each
+// offer. Loads are counted afresh for each, so that several spread over
+// the colleagues on duty. Answered conversations stay: a follow-up is not
+// owed.
+func (db *DB) handOver(tx *bolt.Tx, a *clienteling.Associate, reason string, now time.Time) error {
+	for _, id := range indexedIDs(tx, bucketConvAssigneeIndex, string(a.UserID)) {
+		old, err := findConversation(tx, clienteling.CustomerID(id))
+		if err != nil {
+			return err
+		}
+		if !old.Waiting() || old.Assignee != a.UserID {
+			continue
+		}
+		boutique := old.Boutique
+		if boutique == "" {
+			boutique = a.Boutique
+		}
+		in := clienteling.RouteInput{Now: now}
+		var br boutiqueRecord
+		switch err := get(tx, bucketBoutiques, []byte(boutique), &br, "boutique"); {
+		case err == nil:
+			in.Boutique = br.domain(string(boutique))
+			if in.Staff, err = staffLoads(tx, boutique); err != nil {
+				return err
+			}
+		case clienteling.ErrorCode(err) != clienteling.ENOTFOUND:
+			return err
+		}
+		prev := *old
+		conv, events := db.desk.HandOver(old, reason, in)
+		if err := putConversation(tx, &prev, conv); err != nil {
+			return err
+		}
+		if err := writeEvents(tx, events, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
