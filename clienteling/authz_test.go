@@ -165,6 +165,13 @@ func TestServiceAuthorisation(t *testing.T) {
 			_, err := f.svc.Transfer(ctx, &clienteling.Transfer{From: x.staff, To: "sophie"})
 			return err
 		}, [4]string{forbidden, ok, forbidden, ok}, true},
+		{"ExportCustomer", func(ctx context.Context, f *authzFixture, x target) error {
+			_, err := f.svc.ExportCustomer(ctx, x.client.ID)
+			return err
+		}, [4]string{forbidden, forbidden, forbidden, ok}, true},
+		{"EraseCustomer", func(ctx context.Context, f *authzFixture, x target) error {
+			return f.svc.EraseCustomer(ctx, x.client.ID)
+		}, [4]string{forbidden, forbidden, forbidden, ok}, true},
 	} {
 		t.Run(row.name, func(t *testing.T) {
 			t.Parallel()

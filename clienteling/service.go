@@ -41,6 +41,7 @@ type Service struct {
 	afterReply     func()                                // wakes the sender; see SetReplyNotifier
 	transferNotice func(lang, advisorName string) string // see SetTransferNotice
 	tokenUses      tokenUses                             // see Authenticate
+	afterEvents    func()                                // wakes the outbox relay; see SetEventNotifier
 }
 
 // NewService returns a Service over store.

@@ -61,6 +61,8 @@ var authzMatrix = []struct {
 	{"POST /api/v1/customers/{id}/notes", "/api/v1/customers/{client}/notes", `{"text":"prefers green"}`, statuses{201, 201, 403, 201}},
 	{"GET /api/v1/customers/{id}/notes", "/api/v1/customers/{client}/notes", "", statuses{200, 200, 200, 200}},
 	{"POST /api/v1/associates/{userid}/qrcode", "/api/v1/associates/{staff}/qrcode", "", statuses{200, 200, 403, 200}},
+	{"GET /api/v1/customers/{id}/export", "/api/v1/customers/{client}/export", "", statuses{403, 403, 403, 200}},
+	{"DELETE /api/v1/customers/{id}", "/api/v1/customers/{client}", "", statuses{403, 403, 403, 204}},
 	{"GET /api/v1/admin/backup", "/api/v1/admin/backup", "", statuses{403, 403, 403, 200}},
 	{"POST /api/v1/transfers", "/api/v1/transfers", `{"from":"{staff}","to":"sophie"}`, statuses{403, 200, 403, 200}},
 	{"GET /api/v1/conversations", "/api/v1/conversations", "", statuses{200, 200, 200, 200}},

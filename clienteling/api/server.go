@@ -70,6 +70,8 @@ func (s *Server) Register(mux Mux) {
 	route("PATCH /api/v1/customers/{id}/profile", s.updateProfile)
 	route("POST /api/v1/customers/{id}/notes", s.addNote)
 	route("GET /api/v1/customers/{id}/notes", s.listNotes)
+	route("GET /api/v1/customers/{id}/export", s.exportCustomer)
+	route("DELETE /api/v1/customers/{id}", s.eraseCustomer)
 	route("POST /api/v1/associates/{userid}/qrcode", s.associateQRCode)
 	route("GET /api/v1/admin/backup", s.streamBackup)
 	route("POST /api/v1/transfers", s.transfer)

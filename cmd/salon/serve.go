@@ -131,6 +131,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.workers.start("outbox relay", m.relay)
+	m.Service.SetEventNotifier(m.relay.Wake)
 	m.startEscalator()
 	if err := m.startProfiles(client); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -142,11 +143,7 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 		"Writes a consistent copy of the database to FILE. When salon serve runs on the data\n"+
 		"dir, the copy is taken through its API (admin token needed); otherwise from the file.", stderr)
 	dataDir := dataDirFlag(fs, getenv)
-	addr := getenv("SALON_HTTP_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
-	serverURL := fs.String("url", "http://"+addr, "URL of the running server (default from SALON_HTTP_ADDR)")
+	serverURL := serverURLFlag(fs, getenv)
 	token := fs.String("token", "", "admin bearer token for the running server (env SALON_ADMIN_TOKEN)")
 	if err := parseInterspersed(fs, args); err != nil {
 		return err
@@ -244,68 +241,137 @@ func customerArg(fs *flag.FlagSet) (clienteling.CustomerID, error) {
 	return clienteling.CustomerID(id), nil
 }
 
-// openForCustomer parses the flags and "customer ID" of export and erase
-// and opens the database offline. The caller closes it.
-func openForCustomer(name, synopsis string, args []string, getenv func(string) string, stderr io.Writer) (*store.DB, clienteling.CustomerID, error) {
-	fs := newFlagSet(name, synopsis, stderr)
+// customerRequest is a parsed `salon export|erase customer ID`: offline
+// on the data dir, or through the running server's API when token is set.
+type customerRequest struct {
+	id        clienteling.CustomerID
+	dataDir   string
+	serverURL string
+	token     string
+}
+
+// parseCustomerRequest parses the flags and "customer ID" of export and
+// erase.
+func parseCustomerRequest(name, synopsis string, args []string, getenv func(string) string, stderr io.Writer) (*customerRequest, error) {
+	fs := newFlagSet(name, synopsis+"\n\nWith --token, the request goes through the API of the running salon serve\n"+
+		"(admin token), so that it needs no downtime; without, it works on the data dir.", stderr)
 	dataDir := dataDirFlag(fs, getenv)
+	serverURL := serverURLFlag(fs, getenv)
+	token := fs.String("token", "", "admin bearer token: go through the running server's API")
 	if err := parseInterspersed(fs, args); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	id, err := customerArg(fs)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	if _, err := existingDB(*dataDir); err != nil {
-		return nil, "", err
+	return &customerRequest{id: id, dataDir: *dataDir, serverURL: strings.TrimRight(*serverURL, "/"), token: *token}, nil
+}
+
+// serverURLFlag binds --url, the running server, defaulting from
+// SALON_HTTP_ADDR.
+func serverURLFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	addr := getenv("SALON_HTTP_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
 	}
-	db, err := openOffline(*dataDir)
-	return db, id, err
+	return fs.String("url", "http://"+addr, "URL of the running server (default from SALON_HTTP_ADDR)")
+}
+
+// openOffline opens the data dir's existing database for export or erase.
+// The caller closes it.
+func (c *customerRequest) openOffline() (*store.DB, error) {
+	path, err := existingDB(c.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(path, store.Options{LockTimeout: 2 * time.Second})
+	if clienteling.ErrorCode(err) == clienteling.EINUSE {
+		return nil, errors.New("database is in use: pass --token to go through the running server")
+	}
+	return db, err
+}
+
+// call sends method to the customer's path under /api/v1/customers/ and
+// returns the answer when its status is want, else the server's error.
+// The caller closes the body.
+func (c *customerRequest) call(ctx context.Context, method, suffix string, want int) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.serverURL+"/api/v1/customers/"+string(c.id)+suffix, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("through %s: %w", c.serverURL, err)
+	}
+	if resp.StatusCode != want {
+		defer resp.Body.Close()
+		return nil, fmt.Errorf("through %s: server answered %s: %w", c.serverURL, resp.Status, httpjson.ReadError(resp))
+	}
+	return resp, nil
 }
 
 func cmdExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	db, id, err := openForCustomer("export", "salon export customer ID\n\nPrints everything Salon holds on one client as JSON (a data subject access request).", args, getenv, stderr)
+	c, err := parseCustomerRequest("export", "salon export customer ID\n\nPrints everything Salon holds on one client as JSON (a data subject access request).", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if c.token != "" {
+		resp, err := c.call(ctx, http.MethodGet, "/export", http.StatusOK)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		// Indented as the offline export prints it.
+		var out bytes.Buffer
+		if err := json.Indent(&out, bytes.TrimSpace(body), "", "  "); err != nil {
+			return fmt.Errorf("through %s: the export is not JSON: %w", c.serverURL, err)
+		}
+		out.WriteByte('\n')
+		_, err = out.WriteTo(stdout)
+		return err
+	}
+	db, err := c.openOffline()
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	c, err := db.FindCustomerByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	var messages []*clienteling.Message
-	cursor := ""
-	for {
-		page, next, err := db.Messages(ctx, id, clienteling.MessagePage{Limit: clienteling.MaxPageSize, Before: cursor})
-		if err != nil {
-			return err
-		}
-		messages = append(messages, page...)
-		if next == "" {
-			break
-		}
-		cursor = next
-	}
-	// Associates' notes are personal data too: a subject access request
-	// must show them.
-	notes, err := db.Notes(ctx, id)
+	x, err := clienteling.NewService(db, nil).ExportCustomer(systemCtx(ctx), c.id)
 	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(map[string]any{"customer": c, "messages": messages, "notes": notes, "exported_at": time.Now().UTC()})
+	return enc.Encode(x)
 }
 
 func cmdErase(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	db, id, err := openForCustomer("erase", "salon erase customer ID\n\nErases a client: profile, identities, preferences and history, in one transaction.", args, getenv, stderr)
+	c, err := parseCustomerRequest("erase", "salon erase customer ID\n\nErases a client: profile, identities, preferences and history, in one transaction.", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if c.token != "" {
+		resp, err := c.call(ctx, http.MethodDelete, "", http.StatusNoContent)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		fmt.Fprintf(stdout, "customer %s erased (by the running server)\n", c.id)
+		return nil
+	}
+	db, err := c.openOffline()
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.DeleteCustomer(ctx, id); err != nil {
+	if err := clienteling.NewService(db, nil).EraseCustomer(systemCtx(ctx), c.id); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "customer %s erased\n", id)
+	fmt.Fprintf(stdout, "customer %s erased\n", c.id)
 	return nil
 }
