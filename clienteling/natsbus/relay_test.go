@@ -55,26 +55,8 @@ func TestRelaySurvivesNATSOutage(t *testing.T) {
 			relay.Wake()
 		}
 	}
-	// The stream's count tells what JetStream kept: each event exactly
-	// once, since a republish with the same Nats-Msg-Id is dropped.
-	count := func(n uint64) func() error {
-		return func() error {
-			st, err := bus.JS.Stream(ctx, natsbus.EventsStream)
-			if err != nil {
-				return err
-			}
-			info, err := st.Info(ctx)
-			if err != nil {
-				return err
-			}
-			if info.State.Msgs != n {
-				return fmt.Errorf("stream holds %d events, want %d", info.State.Msgs, n)
-			}
-			return nil
-		}
-	}
 	send(0, 50)
-	clientelingtest.CheckFor(t, 10*time.Second, count(50))
+	clientelingtest.CheckFor(t, 10*time.Second, streamHolds(t, nats.URL, 50))
 
 	nats.Stop()
 	send(50, 150) // written while NATS is down: they wait in the outbox
@@ -82,7 +64,7 @@ func TestRelaySurvivesNATSOutage(t *testing.T) {
 		t.Fatal("no events waiting in the outbox during the outage")
 	}
 	nats.Start()
-	clientelingtest.CheckFor(t, 20*time.Second, count(150))
+	clientelingtest.CheckFor(t, 20*time.Second, streamHolds(t, nats.URL, 150))
 	clientelingtest.CheckFor(t, 5*time.Second, func() error {
 		if pending, _ := db.PendingEvents(ctx, 1000); len(pending) != 0 {
 			return fmt.Errorf("%d events still in the outbox", len(pending))
