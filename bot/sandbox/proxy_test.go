@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,11 +14,7 @@ import (
 // loopback Host, and that the refusal names the header that gave it away.
 func TestLoopbackOnlyProxied(t *testing.T) {
 	t.Parallel()
-	chat := New(Config{Log: slog.New(slog.DiscardHandler)})
-	defer chat.Close()
-	guard := chat.loopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}), func(w http.ResponseWriter, r *http.Request, msg string) { http.Error(w, msg, http.StatusForbidden) })
+	guard := loopbackGuard(t)
 	for _, tt := range []struct {
 		name   string
 		header string // header name, "" for none

@@ -14,11 +14,7 @@ import (
 // from another host.
 func TestLoopbackOnly(t *testing.T) {
 	t.Parallel()
-	chat := New(Config{Log: slog.New(slog.DiscardHandler)})
-	defer chat.Close()
-	guard := chat.loopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}), func(w http.ResponseWriter, r *http.Request, msg string) { http.Error(w, msg, http.StatusForbidden) })
+	guard := loopbackGuard(t)
 	loop, lan := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, &net.TCPAddr{IP: net.IPv4(192, 0, 2, 10), Port: 8080}
 	for _, tt := range []struct {
 		name         string
@@ -46,4 +42,15 @@ func TestLoopbackOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loopbackGuard is the chat's loopback guard around a handler that answers
+// 204, refusing with 403 and the guard's reason.
+func loopbackGuard(t *testing.T) http.Handler {
+	t.Helper()
+	chat := New(Config{Log: slog.New(slog.DiscardHandler)})
+	t.Cleanup(chat.Close)
+	return chat.loopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}), func(w http.ResponseWriter, r *http.Request, msg string) { http.Error(w, msg, http.StatusForbidden) })
 }
