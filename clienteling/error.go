@@ -17,6 +17,9 @@ const (
 	EUNAVAILABLE  = "unavailable"  // try again later: storage or a dependency is down
 	ETOOLARGE     = "too_large"    // a body or a list is over its bound
 	EINUSE        = "in_use"       // a resource is held by another process
+
+	// EPRECONDITION: the thing changed since the caller read it (If-Match).
+	EPRECONDITION = "precondition_failed"
 )
 
 // Error is the domain's error. Code is for machines, Message for people,

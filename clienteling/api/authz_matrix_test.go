@@ -58,6 +58,7 @@ var authzMatrix = []struct {
 	{"GET /api/v1/customers/{id}/messages", "/api/v1/customers/{client}/messages?q=hello", "", statuses{200, 200, 403, 200}},
 	{"POST /api/v1/customers/{id}/messages", "/api/v1/customers/{client}/messages", `{"type":"text","text":"Good afternoon"}`, statuses{202, 202, 403, 202}},
 	{"PATCH /api/v1/customers/{id}/profile", "/api/v1/customers/{client}/profile", `{"tags":["private-viewing"]}`, statuses{200, 200, 403, 200}},
+	{"PATCH /api/v1/customers/{id}/profile", "/api/v1/customers/{client}/profile", `{"add":{"colours":[{"value":"black"}]},"remove":{"tags":["absent"]}}`, statuses{200, 200, 403, 200}},
 	{"POST /api/v1/customers/{id}/notes", "/api/v1/customers/{client}/notes", `{"text":"prefers green"}`, statuses{201, 201, 403, 201}},
 	{"GET /api/v1/customers/{id}/notes", "/api/v1/customers/{client}/notes", "", statuses{200, 200, 200, 200}},
 	{"POST /api/v1/associates/{userid}/qrcode", "/api/v1/associates/{staff}/qrcode", "", statuses{200, 200, 403, 200}},

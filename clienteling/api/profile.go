@@ -8,16 +8,19 @@ import (
 )
 
 // updateProfile applies a partial change to a client's preferences, tags
-// and consent and answers 200 with the customer as stored.
+// and consent and answers 200 with the customer as stored and its new ETag.
+// With If-Match, a client changed since that ETag is left as it is: 412.
 func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	var u clienteling.ProfileUpdate
 	if err := httpjson.Decode(w, r, &u); err != nil {
 		return err
 	}
+	u.IfMatch = r.Header.Get("If-Match")
 	c, err := s.svc.UpdateProfile(r.Context(), clienteling.CustomerID(r.PathValue("id")), u)
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", clienteling.CustomerETag(c))
 	httpjson.Write(w, http.StatusOK, c)
 	return nil
 }

@@ -219,11 +219,14 @@ func (s *Server) findCustomers(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// getCustomer answers a client with its ETag, for If-Match on a profile
+// change.
 func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.svc.FindCustomerByID(r.Context(), clienteling.CustomerID(r.PathValue("id")))
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", clienteling.CustomerETag(c))
 	httpjson.Write(w, http.StatusOK, c)
 	return nil
 }

@@ -27,6 +27,7 @@ var statuses = []struct {
 	{clienteling.ENOTFOUND, http.StatusNotFound},
 	{EMETHOD, http.StatusMethodNotAllowed},
 	{clienteling.ECONFLICT, http.StatusConflict},
+	{clienteling.EPRECONDITION, http.StatusPreconditionFailed},
 	{clienteling.ETOOLARGE, http.StatusRequestEntityTooLarge},
 	{clienteling.EUNAVAILABLE, http.StatusServiceUnavailable},
 	{clienteling.EINUSE, http.StatusServiceUnavailable},
