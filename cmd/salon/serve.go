@@ -167,10 +167,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	handler := nosniff(newHTTPMetrics(m.Registry).instrument(mux))
 
-	m.listener, err = net.Listen("tcp", m.Config.HTTPAddr)
+	l, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("SALON_HTTP_ADDR: %w", err)
 	}
+	// The cap keeps a flood of connections from exhausting file
+	// descriptors; the short header timeout makes a slow client give its
+	// place back soon. Callback bodies get their own shorter deadline
+	// (callbackReadTimeout); the server's longer one is for uploads.
+	m.listener = limitConns(l, m.Config.MaxConns)
 	m.server = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
