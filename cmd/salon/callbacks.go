@@ -16,8 +16,8 @@ import (
 // registerCallbacks mounts the WeChat callbacks that are configured; in
 // sandbox mode, the Official Account one with the simulator's credentials.
 func (m *Main) registerCallbacks(mux *http.ServeMux) error {
-	log := slog.New(summariseRejections(m.Log.Handler(), rejectionLogInterval))
-	in := ingress.New(m.DB, clienteling.AnnounceReceived, m.afterReceive, log, m.Registry)
+	m.rejections = summariseRejections(m.Log.Handler(), rejectionLogInterval)
+	in := ingress.New(m.DB, clienteling.AnnounceReceived, m.afterReceive, slog.New(m.rejections), m.Registry)
 	oa := callback.OAConfig{AppID: m.Config.OAAppID, Token: m.Config.OAToken, EncodingAESKey: m.Config.OAAESKey}
 	if m.sandbox != nil {
 		c := m.sandbox.creds
@@ -78,7 +78,7 @@ const refusedMessage = "callback refused"
 // the rest are counted and logged as one "callbacks rejected" line per
 // interval, so that forged traffic cannot flood the log. The metric
 // salon_callback_rejected_total still counts each.
-func summariseRejections(next slog.Handler, interval time.Duration) slog.Handler {
+func summariseRejections(next slog.Handler, interval time.Duration) *rejectionSummary {
 	return &rejectionSummary{next: next, state: &rejectionState{interval: interval, open: map[rejectionKey]*rejectionWindow{}}}
 }
 
@@ -91,6 +91,7 @@ type rejectionState struct {
 	interval time.Duration
 	mu       sync.Mutex
 	open     map[rejectionKey]*rejectionWindow
+	closed   bool
 }
 
 type rejectionKey struct{ endpoint, reason string }
@@ -100,6 +101,7 @@ type rejectionWindow struct {
 	count int
 	level slog.Level
 	next  slog.Handler
+	timer *time.Timer
 }
 
 func (h *rejectionSummary) Enabled(ctx context.Context, l slog.Level) bool {
@@ -130,14 +132,14 @@ func (h *rejectionSummary) Handle(ctx context.Context, r slog.Record) error {
 	})
 	s := h.state
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if w := s.open[k]; w != nil {
 		w.count++
-		s.mu.Unlock()
 		return nil
 	}
-	s.open[k] = &rejectionWindow{level: r.Level, next: h.next}
-	s.mu.Unlock()
-	time.AfterFunc(s.interval, func() { s.flush(k) })
+	if !s.closed {
+		s.open[k] = &rejectionWindow{level: r.Level, next: h.next, timer: time.AfterFunc(s.interval, func() { s.flush(k) })}
+	}
 	return h.next.Handle(ctx, r)
 }
 
@@ -147,6 +149,10 @@ func (h *rejectionSummary) Handle(ctx context.Context, r slog.Record) error {
 func (s *rejectionState) flush(k rejectionKey) {
 	s.mu.Lock()
 	w := s.open[k]
+	if w == nil {
+		s.mu.Unlock()
+		return
+	}
 	n := w.count
 	if n == 0 {
 		delete(s.open, k)
@@ -154,9 +160,32 @@ func (s *rejectionState) flush(k rejectionKey) {
 		return
 	}
 	w.count = 0
+	w.timer = time.AfterFunc(s.interval, func() { s.flush(k) })
 	s.mu.Unlock()
+	s.logSummary(k, w, n)
+}
+
+// Close logs what was counted and not yet logged, and stops the timers:
+// at shutdown, before the log's destination goes.
+func (h *rejectionSummary) Close() {
+	s := h.state
+	s.mu.Lock()
+	s.closed = true
+	pending := s.open
+	s.open = map[rejectionKey]*rejectionWindow{}
+	for _, w := range pending {
+		w.timer.Stop()
+	}
+	s.mu.Unlock()
+	for k, w := range pending {
+		if w.count > 0 {
+			s.logSummary(k, w, w.count)
+		}
+	}
+}
+
+func (s *rejectionState) logSummary(k rejectionKey, w *rejectionWindow, n int) {
 	r := slog.NewRecord(time.Now(), w.level, "callbacks rejected", 0)
 	r.AddAttrs(slog.String("reason", k.reason), slog.Int("count", n), slog.String("endpoint", k.endpoint), slog.Duration("interval", s.interval))
 	_ = w.next.Handle(context.Background(), r)
-	time.AfterFunc(s.interval, func() { s.flush(k) })
 }

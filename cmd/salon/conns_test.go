@@ -229,6 +229,22 @@ func TestRejectionSummaryCounts(t *testing.T) {
 	}
 }
 
+// TestRejectionSummaryAtClose checks that refusals counted and not yet
+// logged are logged at shutdown rather than lost.
+func TestRejectionSummaryAtClose(t *testing.T) {
+	t.Parallel()
+	var buf lockedBuffer
+	summary := summariseRejections(slog.NewTextHandler(&buf, nil), time.Hour)
+	log := slog.New(summary)
+	for range 5 {
+		log.Warn(refusedMessage, "endpoint", "app", "reason", "stale", "status", 401)
+	}
+	summary.Close()
+	if !strings.Contains(buf.String(), `msg="callbacks rejected" reason=stale count=4 endpoint=app`) {
+		t.Fatalf("no summary of the 4 counted refusals at close:\n%s", buf.String())
+	}
+}
+
 func grepLines(s, sub string) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {

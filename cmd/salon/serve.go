@@ -50,14 +50,16 @@ type Main struct {
 	kfTokens *wxclient.AccessTokenProvider // nil without 微信客服
 	// workers runs every background worker, token providers included,
 	// from its start to Close.
-	workers   workers
-	listener  net.Listener
-	server    *http.Server
-	served    chan error
-	sandbox   *sandboxMode
-	kfPuller  *kf.Puller  // nil unless 微信客服 is configured
-	wecom     *wecomParts // nil unless WeCom is configured
-	escalator *clienteling.Escalator
+	workers  workers
+	listener net.Listener
+	server   *http.Server
+	served   chan error
+	// rejections summarises refused callbacks in the log.
+	rejections *rejectionSummary
+	sandbox    *sandboxMode
+	kfPuller   *kf.Puller  // nil unless 微信客服 is configured
+	wecom      *wecomParts // nil unless WeCom is configured
+	escalator  *clienteling.Escalator
 
 	generatedAdmin string // made at first start, stored and printed once it succeeded
 
@@ -279,6 +281,11 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	// No callback is refused once the server stopped: log the last count.
+	if m.rejections != nil {
+		m.rejections.Close()
+		m.rejections = nil
 	}
 	if m.metrics != nil {
 		if err := m.metrics.Shutdown(ctx); err != nil {
