@@ -27,6 +27,7 @@ type Config struct {
 	DataDir            string
 	HTTPAddr           string // host:port
 	MetricsAddr        string // host:port, or empty: /metrics on HTTPAddr
+	MaxConns           int    // open connections the HTTP listener holds at once
 	PublicURL          string // http(s) URL, or empty
 	NATSURL            string // comma-separated nats:// URLs, or empty
 	NATSAddr           string // host:port, or empty
@@ -118,6 +119,14 @@ func parseLogLevel(v string) (slog.Level, error) {
 	return l, nil
 }
 
+func parseMaxConns(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("must be a whole number of at least 1, got %q", v)
+	}
+	return n, nil
+}
+
 func parseDuration(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
@@ -156,6 +165,7 @@ func (c *Config) settings() []setting {
 		{"data-dir", "SALON_DATA_DIR", "./data", "directory of salon.db and the embedded NATS storage", asIs(&c.DataDir), false},
 		{"http-addr", "SALON_HTTP_ADDR", "127.0.0.1:8080", "HTTP listen address", asIs(&c.HTTPAddr), false},
 		{"metrics-addr", "SALON_METRICS_ADDR", "", "serve /metrics on this address only, not on http-addr (default: on http-addr)", asIs(&c.MetricsAddr), false},
+		{"max-conns", "SALON_MAX_CONNS", "10000", "most connections the HTTP listener holds open at once; more wait to be accepted", into(&c.MaxConns, parseMaxConns), false},
 		{"public-url", "SALON_PUBLIC_URL", "", "base of links sent to customers (default http:// + http-addr)", asIs(&c.PublicURL), false},
 		{"nats-url", "SALON_NATS_URL", "", "external NATS server URL(s), comma-separated (default: embedded server)", asIs(&c.NATSURL), false},
 		{"nats-addr", "SALON_NATS_ADDR", "", "also let the embedded NATS server listen here, e.g. 127.0.0.1:4222", asIs(&c.NATSAddr), false},

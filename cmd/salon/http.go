@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -131,4 +133,50 @@ func registerOps(mux *http.ServeMux, checks []readiness) {
 		}
 		_, _ = w.Write([]byte("ready\n" + notes))
 	})
+}
+
+// limitConns returns l holding at most max connections open at once: Accept
+// waits for one to close, so the excess waits in the kernel's backlog
+// rather than costing a file descriptor and a goroutine each.
+func limitConns(l net.Listener, max int) net.Listener {
+	return &connLimiter{Listener: l, slots: make(chan struct{}, max), closed: make(chan struct{})}
+}
+
+type connLimiter struct {
+	net.Listener
+	slots     chan struct{}
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func (l *connLimiter) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+func (l *connLimiter) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+// limitedConn gives its slot back on the first Close.
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }

@@ -50,14 +50,16 @@ type Main struct {
 	kfTokens *wxclient.AccessTokenProvider // nil without 微信客服
 	// workers runs every background worker, token providers included,
 	// from its start to Close.
-	workers   workers
-	listener  net.Listener
-	server    *http.Server
-	served    chan error
-	sandbox   *sandboxMode
-	kfPuller  *kf.Puller  // nil unless 微信客服 is configured
-	wecom     *wecomParts // nil unless WeCom is configured
-	escalator *clienteling.Escalator
+	workers  workers
+	listener net.Listener
+	server   *http.Server
+	served   chan error
+	// rejections summarises refused callbacks in the log.
+	rejections *rejectionSummary
+	sandbox    *sandboxMode
+	kfPuller   *kf.Puller  // nil unless 微信客服 is configured
+	wecom      *wecomParts // nil unless WeCom is configured
+	escalator  *clienteling.Escalator
 
 	generatedAdmin string // made at first start, stored and printed once it succeeded
 
@@ -167,10 +169,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	handler := nosniff(newHTTPMetrics(m.Registry).instrument(mux))
 
-	m.listener, err = net.Listen("tcp", m.Config.HTTPAddr)
+	l, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("SALON_HTTP_ADDR: %w", err)
 	}
+	// The cap keeps a flood of connections from exhausting file
+	// descriptors; the short header timeout makes a slow client give its
+	// place back soon. Callback bodies get their own shorter deadline
+	// (callbackReadTimeout); the server's longer one is for uploads.
+	m.listener = limitConns(l, m.Config.MaxConns)
 	m.server = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -274,6 +281,11 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	// No callback is refused once the server stopped: log the last count.
+	if m.rejections != nil {
+		m.rejections.Close()
+		m.rejections = nil
 	}
 	if m.metrics != nil {
 		if err := m.metrics.Shutdown(ctx); err != nil {
