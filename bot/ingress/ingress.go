@@ -106,12 +106,16 @@ func (g *Ingress) serve(v Verifier, accept func(w http.ResponseWriter, r *http.R
 	})
 }
 
+// RefusedMessage is the message of the log line for a refused callback,
+// which carries "endpoint" and "reason": what sums such lines up matches it.
+const RefusedMessage = "callback refused"
+
 // refuse answers a rejected callback and counts it. The log line names the
 // endpoint and reason only: a forged body may still hold someone's data.
 func (g *Ingress) refuse(w http.ResponseWriter, r *http.Request, ep string, err error) {
 	status, reason := callback.Status(err), callback.Reason(err)
 	g.rejected.WithLabelValues(ep, reason).Inc()
-	g.log.WarnContext(r.Context(), "callback refused", "endpoint", ep, "reason", reason, "status", status)
+	g.log.WarnContext(r.Context(), RefusedMessage, "endpoint", ep, "reason", reason, "status", status)
 	http.Error(w, http.StatusText(status), status)
 }
 

@@ -70,9 +70,6 @@ func callbackDeadline(next http.Handler) http.Handler {
 // summarised in the log: one line per endpoint and reason, however many.
 const rejectionLogInterval = 10 * time.Second
 
-// refusedMessage is the message of ingress's line for a refused callback.
-const refusedMessage = "callback refused"
-
 // summariseRejections passes every record to next, except refused
 // callbacks: the first of an endpoint and reason is logged as it comes,
 // the rest are counted and logged as one "callbacks rejected" line per
@@ -117,7 +114,7 @@ func (h *rejectionSummary) WithGroup(name string) slog.Handler {
 }
 
 func (h *rejectionSummary) Handle(ctx context.Context, r slog.Record) error {
-	if r.Message != refusedMessage {
+	if r.Message != ingress.RefusedMessage {
 		return h.next.Handle(ctx, r)
 	}
 	var k rejectionKey

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salonhq/salon/bot/ingress"
 	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
@@ -207,9 +208,9 @@ func TestRejectionSummaryCounts(t *testing.T) {
 	log := slog.New(summariseRejections(slog.NewTextHandler(&buf, nil), 20*time.Millisecond))
 	ctx := context.Background()
 	for range 50 {
-		log.WarnContext(ctx, refusedMessage, "endpoint", "oa", "reason", "signature", "status", 401)
+		log.WarnContext(ctx, ingress.RefusedMessage, "endpoint", "oa", "reason", "signature", "status", 401)
 	}
-	log.WarnContext(ctx, refusedMessage, "endpoint", "kf", "reason", "stale", "status", 401)
+	log.WarnContext(ctx, ingress.RefusedMessage, "endpoint", "kf", "reason", "stale", "status", 401)
 	log.Info("unrelated")
 	clientelingtest.CheckFor(t, 5*time.Second, func() error {
 		if !strings.Contains(buf.String(), `msg="callbacks rejected" reason=signature count=49 endpoint=oa`) {
@@ -237,7 +238,7 @@ func TestRejectionSummaryAtClose(t *testing.T) {
 	summary := summariseRejections(slog.NewTextHandler(&buf, nil), time.Hour)
 	log := slog.New(summary)
 	for range 5 {
-		log.Warn(refusedMessage, "endpoint", "app", "reason", "stale", "status", 401)
+		log.Warn(ingress.RefusedMessage, "endpoint", "app", "reason", "stale", "status", 401)
 	}
 	summary.Close()
 	if !strings.Contains(buf.String(), `msg="callbacks rejected" reason=stale count=4 endpoint=app`) {
