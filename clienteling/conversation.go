@@ -32,12 +32,12 @@ type Conversation struct {
 	Boutique BoutiqueID  `json:"boutique,omitempty"`
 	Queue    bool        `json:"queue"`
 	// WaitingSince is when the client's first unanswered message arrived.
-	WaitingSince time.Time `json:"waiting_since,omitempty"`
-	Due          time.Time `json:"due,omitempty"`
-	EscalateAt   time.Time `json:"escalate_at,omitempty"`
+	WaitingSince time.Time `json:"waiting_since,omitzero"`
+	Due          time.Time `json:"due,omitzero"`
+	EscalateAt   time.Time `json:"escalate_at,omitzero"`
 	Reminded     bool      `json:"reminded"`
 	Escalated    bool      `json:"escalated"`
-	AnsweredAt   time.Time `json:"answered_at,omitempty"`
+	AnsweredAt   time.Time `json:"answered_at,omitzero"`
 	// AnsweredBy is the associate whose reply ended the wait.
 	AnsweredBy AssociateID `json:"answered_by,omitempty"`
 	// Routing holds the latest decisions, oldest first.

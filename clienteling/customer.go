@@ -106,7 +106,7 @@ type Consent struct {
 	Marketing bool      `json:"marketing"` // may receive campaigns
 	Profiling bool      `json:"profiling"` // preferences may be kept
 	Source    string    `json:"source,omitempty" validate:"max=100"`
-	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // Preferences is what the brand knows of a client's taste. Every item says
@@ -125,7 +125,7 @@ type Preferences struct {
 type Preference struct {
 	Value  string    `json:"value" validate:"required,max=500"`
 	Source string    `json:"source,omitempty" validate:"max=100"`
-	At     time.Time `json:"at,omitempty"`
+	At     time.Time `json:"at,omitzero"`
 }
 
 // SizePreference is the client's size in one category, e.g. shoes 37.
@@ -133,7 +133,7 @@ type SizePreference struct {
 	Category string    `json:"category" validate:"required,max=50"`
 	Size     string    `json:"size" validate:"required,max=20"`
 	Source   string    `json:"source,omitempty" validate:"max=100"`
-	At       time.Time `json:"at,omitempty"`
+	At       time.Time `json:"at,omitzero"`
 }
 
 // ImportantDate is a date worth a gesture: a birthday, an anniversary.
@@ -143,7 +143,7 @@ type ImportantDate struct {
 	Date   string    `json:"date" validate:"required,max=10"`
 	Note   string    `json:"note,omitempty" validate:"max=500"`
 	Source string    `json:"source,omitempty" validate:"max=100"`
-	At     time.Time `json:"at,omitempty"`
+	At     time.Time `json:"at,omitzero"`
 }
 
 // CustomerFilter selects customers; zero fields match everything.

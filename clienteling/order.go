@@ -13,7 +13,7 @@ type Card struct {
 	Boutique  BoutiqueID  `json:"boutique"`
 	Price     Money       `json:"price"`
 	CreatedAt time.Time   `json:"created_at"`
-	OpenedAt  time.Time   `json:"opened_at,omitempty"`
+	OpenedAt  time.Time   `json:"opened_at,omitzero"`
 }
 
 // Order statuses.
@@ -44,5 +44,5 @@ type Order struct {
 	Card      CardID      `json:"card,omitempty"`
 	TradeNo   string      `json:"trade_no,omitempty"`
 	CreatedAt time.Time   `json:"created_at"`
-	PaidAt    time.Time   `json:"paid_at,omitempty"`
+	PaidAt    time.Time   `json:"paid_at,omitzero"`
 }
