@@ -319,15 +319,7 @@ func TestReadOnlyCommandsNeedADatabase(t *testing.T) {
 // and logs to log (if not nil). The caller closes a started Main.
 func startEdgeMain(t *testing.T, log io.Writer, edit ...func(*Config)) (*Main, error) {
 	t.Helper()
-	var cfg Config
-	cfg.bindFlags(newFlagSet("test", "", io.Discard), func(string) string { return "" })
-	cfg.DataDir = t.TempDir()
-	cfg.HTTPAddr = "127.0.0.1:0"
-	cfg.AdminToken = testAdminToken
-	for _, e := range edit {
-		e(&cfg)
-	}
-	m := &Main{Config: cfg}
+	m := &Main{Config: testConfig(t, edit...)}
 	if log != nil {
 		m.Log = slog.New(slog.NewTextHandler(log, nil))
 	}

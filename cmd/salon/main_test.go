@@ -31,15 +31,7 @@ func mustRunMainAt(tb testing.TB, clock clienteling.Timer, edit ...func(*Config)
 // Config a test has set.
 func mustRunPreparedMain(tb testing.TB, m *Main, edit ...func(*Config)) *Main {
 	tb.Helper()
-	var cfg Config
-	cfg.bindFlags(newFlagSet("test", "", io.Discard), func(string) string { return "" })
-	cfg.DataDir = tb.TempDir()
-	cfg.HTTPAddr = "127.0.0.1:0"
-	cfg.AdminToken = testAdminToken
-	for _, e := range edit {
-		e(&cfg)
-	}
-	m.Config = cfg
+	m.Config = testConfig(tb, edit...)
 	if err := m.Run(context.Background()); err != nil {
 		tb.Fatalf("run main: %v", err)
 	}
@@ -49,6 +41,22 @@ func mustRunPreparedMain(tb testing.TB, m *Main, edit ...func(*Config)) *Main {
 		}
 	})
 	return m
+}
+
+// testConfig is the configuration tests start a Main with: every setting
+// at its default with no environment, a temporary data dir, port 0, the
+// test admin token; then edit.
+func testConfig(tb testing.TB, edit ...func(*Config)) Config {
+	tb.Helper()
+	var cfg Config
+	cfg.bindFlags(newFlagSet("test", "", io.Discard), func(string) string { return "" })
+	cfg.DataDir = tb.TempDir()
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.AdminToken = testAdminToken
+	for _, e := range edit {
+		e(&cfg)
+	}
+	return cfg
 }
 
 // call makes one HTTP request and decodes a JSON answer into out (if not nil).

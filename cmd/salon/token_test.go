@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -45,9 +44,8 @@ func TestAdminTokenShownOnlyOnceStartSucceeded(t *testing.T) {
 	defer busy.Close()
 	dir := t.TempDir()
 	start := func(addr string) (*Main, string, error) {
-		var cfg Config
-		cfg.bindFlags(newFlagSet("test", "", io.Discard), func(string) string { return "" })
-		cfg.DataDir, cfg.HTTPAddr = dir, addr
+		// No admin token configured: the first successful start makes one.
+		cfg := testConfig(t, func(c *Config) { c.DataDir, c.HTTPAddr, c.AdminToken = dir, addr, "" })
 		var out bytes.Buffer
 		m := &Main{Config: cfg, Stdout: &out}
 		err := m.Run(context.Background())

@@ -32,10 +32,7 @@ func TestMainShutdownLeaksNoGoroutine(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	startStop := func() {
 		t.Helper()
-		var cfg Config
-		cfg.bindFlags(newFlagSet("test", "", io.Discard), func(string) string { return "" })
-		cfg.DataDir, cfg.HTTPAddr, cfg.AdminToken = dir, "127.0.0.1:0", testAdminToken
-		m := &Main{Config: cfg}
+		m := &Main{Config: testConfig(t, func(c *Config) { c.DataDir = dir })}
 		if err := m.Run(context.Background()); err != nil {
 			t.Fatalf("run main: %v", err)
 		}
