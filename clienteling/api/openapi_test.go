@@ -233,20 +233,34 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 }
 
-// TestOpenAPIRolesMatchAuthzMatrix compares each operation's roles with the
-// authorisation matrix, which runs them against the handlers: a role may
-// call an operation when some row of its route succeeds for that role.
-func TestOpenAPIRolesMatchAuthzMatrix(t *testing.T) {
+// TestOpenAPIMatchesAuthzMatrix compares each operation with the
+// authorisation matrix, which runs its routes against the handlers: a role
+// may call an operation when some row of its route succeeds for that role,
+// and every refusal a row sees (403, and the 404 of a record outside the
+// caller's view) must be among the documented responses.
+func TestOpenAPIMatchesAuthzMatrix(t *testing.T) {
 	t.Parallel()
 	allowed := map[string][]string{}
+	refusals := map[string][]int{}
 	for _, row := range authzMatrix {
 		for i, status := range row.want {
-			if status >= 200 && status < 300 && !slices.Contains(allowed[row.pattern], matrixRoles[i]) {
+			switch {
+			case status >= 200 && status < 300 && !slices.Contains(allowed[row.pattern], matrixRoles[i]):
 				allowed[row.pattern] = append(allowed[row.pattern], matrixRoles[i])
+			case status >= 400 && !slices.Contains(refusals[row.pattern], status):
+				refusals[row.pattern] = append(refusals[row.pattern], status)
 			}
+		}
+		if strings.Contains(row.path, "{") && !slices.Contains(refusals[row.pattern], http.StatusNotFound) {
+			refusals[row.pattern] = append(refusals[row.pattern], http.StatusNotFound) // see TestAuthzMatrix
 		}
 	}
 	for _, op := range loadOpenAPI(t).operations(t) {
+		for _, status := range refusals[op.pattern()] {
+			if _, ok := op.Responses[strconv.Itoa(status)]; !ok {
+				t.Errorf("%s: the authorisation matrix sees %d, which openapi.json does not document", op.pattern(), status)
+			}
+		}
 		if op.Roles == nil {
 			continue // TestOpenAPIDocument says so
 		}
