@@ -65,6 +65,7 @@ type oaExample struct {
 
 type oaResponse struct {
 	Ref     string             `json:"$ref"`
+	Headers map[string]any     `json:"headers"`
 	Content map[string]oaMedia `json:"content"`
 }
 
