@@ -76,6 +76,8 @@ func (s *Server) Register(mux Mux) {
 	route("GET /api/v1/admin/backup", s.streamBackup)
 	route("POST /api/v1/transfers", s.transfer)
 	s.registerDesk(route)
+	mux.Handle(openAPIPattern, http.HandlerFunc(serveOpenAPI))
+	routes.Add(openAPIPattern)
 	mux.Handle("/api/", s.authenticated(routes.Unmatched))
 }
 
