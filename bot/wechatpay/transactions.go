@@ -64,8 +64,8 @@ func checkOutTradeNo(n string) error {
 		return fmt.Errorf("wechatpay: out_trade_no must have 1 to %d characters", maxOutTradeNoSize)
 	}
 	for _, r := range n {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_' || r == '-' || r == '|' || r == '*') {
-			return errors.New("wechatpay: out_trade_no may hold only letters, digits, _ - | *")
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_' || r == '-' || r == '*') {
+			return errors.New("wechatpay: out_trade_no may hold only letters, digits, _ - *")
 		}
 	}
 	return nil

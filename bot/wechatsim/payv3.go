@@ -134,9 +134,6 @@ func (p *PayV3) answer(w http.ResponseWriter, status int, v any) {
 
 // fail answers WeChat Pay's JSON error, signed like any answer.
 func (p *PayV3) fail(w http.ResponseWriter, status int, code, message string) {
-	if rw, ok := w.(*recordingWriter); ok {
-		rw.errcode = status // the call log's one number for a v3 refusal
-	}
 	p.answer(w, status, map[string]string{"code": code, "message": message})
 }
 
@@ -214,12 +211,13 @@ func (p *PayV3) handleJSAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := p.s.opts.Clock()
-	for field, missing := range map[string]bool{
-		"appid": o.AppID == "", "mchid": o.MchID == "", "description": o.Description == "",
-		"out_trade_no": o.OutTradeNo == "", "notify_url": o.NotifyURL == "", "payer.openid": o.Payer.OpenID == "",
-	} {
-		if missing {
-			p.fail(w, http.StatusBadRequest, "PARAM_ERROR", "缺少参数 "+field)
+	for _, f := range []struct {
+		name  string
+		value string
+	}{{"appid", o.AppID}, {"mchid", o.MchID}, {"description", o.Description}, {"out_trade_no", o.OutTradeNo},
+		{"notify_url", o.NotifyURL}, {"payer.openid", o.Payer.OpenID}} {
+		if f.value == "" {
+			p.fail(w, http.StatusBadRequest, "PARAM_ERROR", "缺少参数 "+f.name)
 			return
 		}
 	}
