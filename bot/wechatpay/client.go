@@ -31,7 +31,8 @@ const DefaultTimeout = 10 * time.Second
 // and Clock is required.
 type Config struct {
 	// BaseURL is the API host; empty means DefaultBaseURL. A sandbox
-	// points it at the simulator.
+	// points it at the simulator. Only the API path is signed, as WeChat
+	// Pay sees it: a server mounted under a path prefix must strip it.
 	BaseURL string
 	// AppID is the app (Official Account) orders are paid under; MchID
 	// the merchant.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -353,5 +354,42 @@ func TestNewNamesWhatIsMissing(t *testing.T) {
 	}
 	if _, err := wechatpay.New(wechatpay.Config{BaseURL: "ftp://x"}); err == nil {
 		t.Error("New accepted an ftp base URL")
+	}
+}
+
+// TestConcurrentCompletePayment plays WeChat Pay's retries racing each
+// other: the order is paid once, and every delivery carries the same
+// notification and transaction, so a merchant can tell duplicates apart.
+func TestConcurrentCompletePayment(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, nil)
+	r.notes = make(chan wechatpay.Notification, 20)
+	ctx := context.Background()
+	if _, err := r.client.JSAPI(ctx, r.order("S-race", 100)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if err := r.sim.Pay.CompletePayment(ctx, "S-race"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	close(r.notes)
+	var first wechatpay.Notification
+	count := 0
+	for n := range r.notes {
+		if count == 0 {
+			first = n
+		}
+		count++
+		if n.ID != first.ID || n.Transaction.TransactionID != first.Transaction.TransactionID {
+			t.Errorf("delivery %d differs: %s %s, first %s %s", count, n.ID, n.Transaction.TransactionID, first.ID, first.Transaction.TransactionID)
+		}
+	}
+	if count != 8 {
+		t.Errorf("%d deliveries arrived, want 8", count)
 	}
 }
