@@ -12,7 +12,7 @@
 // handler that accepts these callbacks accepts WeChat's.
 //
 // Outbound, Salon calls WeChat: Server simulates the WeChat, WeCom and
-// WeChat Pay (API v2) HTTP APIs with an http.Server on a net.Listener. It
+// WeChat Pay (API v2 and v3) HTTP APIs with an http.Server on a net.Listener. It
 // issues access tokens that expire and refuses stale ones with WeChat's
 // error codes, records every call, serves scripted 微信客服 message pages,
 // checks Pay signatures, and injects failures (HTTP errors, error codes,
@@ -22,12 +22,15 @@
 // file and a route call in newServer: tokens.go (access tokens of every
 // family), oa.go (Official Account), send.go (message bodies the send APIs share),
 // wecom.go (WeCom app and customer contact), kf.go (微信客服), pay.go
-// (WeChat Pay). server.go holds what they share; faults.go and record.go
-// are the failure injection and the call log.
+// (WeChat Pay v2), payv3.go with payv3_keys.go and payv3_notify.go (WeChat
+// Pay v3: orders, refunds, notifications, key pairs), oauth.go (Official
+// Account web authorisation). server.go holds what they share; faults.go
+// and record.go are the failure injection and the call log.
 //
-// Cryptography and signing go through silenceper/wechat's util package, the
-// same code the bot uses, so the two cannot drift apart silently; the tests
-// here check that code against Tencent's vectors.
+// Cryptography and signing go through silenceper/wechat's util package and,
+// for Pay v3, bot/wechatpay: the same code the bot uses, so the two cannot
+// drift apart silently; the tests of that code pin it to Tencent's vectors
+// and documented examples.
 //
 // The simulator never talks to the real WeChat.
 package wechatsim

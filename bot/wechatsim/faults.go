@@ -1,6 +1,7 @@
 package wechatsim
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,7 +20,10 @@ type Fault struct {
 	Status int
 	// Errcode is a WeChat errcode to answer in a JSON body with HTTP 200
 	// (unless Status says otherwise), e.g. 40001, 45015 or -1. On /pay/
-	// paths it answers return_code FAIL instead.
+	// paths it answers return_code FAIL instead; on /v3/ (WeChat Pay API
+	// v3) paths, {"code":Errmsg,"message":...} with HTTP 500 unless Status
+	// says otherwise, SYSTEM_ERROR when Errmsg is empty, and unsigned, as
+	// a failure in front of WeChat Pay's signer would answer.
 	Errcode int
 	// Errmsg overrides the errmsg sent with Errcode.
 	Errmsg string
@@ -55,6 +59,19 @@ func (f Fault) write(w *recordingWriter, path string) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte("<xml><return_code>" + cdata("FAIL") + "</return_code><return_msg>" + cdata(msg) + "</return_msg></xml>"))
+	case f.Errcode != 0 && strings.HasPrefix(path, "/v3/"):
+		code := f.Errmsg
+		if code == "" {
+			code = "SYSTEM_ERROR"
+		}
+		if f.Status == 0 {
+			status = http.StatusInternalServerError
+		}
+		w.errcode = f.Errcode
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		body, _ := json.Marshal(map[string]string{"code": code, "message": "系统繁忙，请稍后重试"})
+		_, _ = w.Write(body)
 	case f.Errcode != 0:
 		if status != http.StatusOK {
 			w.Header().Set("Content-Type", "application/json; encoding=utf-8")

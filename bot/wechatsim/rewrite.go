@@ -7,9 +7,9 @@ import (
 )
 
 // APIHosts are the hosts of the real APIs the simulator stands in for:
-// the Official Account API, WeCom's, WeChat Pay's, and the host that
-// serves QR code images.
-var APIHosts = []string{"api.weixin.qq.com", "qyapi.weixin.qq.com", "api.mch.weixin.qq.com", "mp.weixin.qq.com"}
+// the Official Account API, WeCom's, WeChat Pay's, the host that serves QR
+// code images, and the one of web authorisation pages.
+var APIHosts = []string{"api.weixin.qq.com", "qyapi.weixin.qq.com", "api.mch.weixin.qq.com", "mp.weixin.qq.com", "open.weixin.qq.com"}
 
 // Rewrite returns uri with an APIHosts host replaced by the simulator's address,
 // path and query kept; any other URI comes back unchanged. It has the shape

@@ -52,6 +52,12 @@ type Options struct {
 
 	// PayMchID and PayKey are the merchant id and API v2 key.
 	PayMchID, PayKey string
+	// PayAPIv3Key encrypts API v3 notifications; 32 characters.
+	PayAPIv3Key string
+	// PayV3KeyDir, when set, keeps the API v3 key pairs in files there
+	// (made at first use, read afterwards), so that a sandbox's merchant
+	// configuration survives restarts; empty keeps fresh keys in memory.
+	PayV3KeyDir string
 
 	// RecordLimit, when above zero, keeps only that many most recent
 	// calls, so a long-running sandbox does not grow without bound.
@@ -86,6 +92,9 @@ func (o *Options) setDefaults() {
 	if o.PayKey == "" {
 		o.PayKey = DefaultPayKey
 	}
+	if o.PayAPIv3Key == "" {
+		o.PayAPIv3Key = DefaultPayAPIv3Key
+	}
 }
 
 // Server simulates WeChat's, WeCom's and WeChat Pay's HTTP APIs. All of
@@ -113,6 +122,11 @@ type Server struct {
 	orders    map[string]*PayOrder
 	nextMsgID int64
 	appInbox  appInbox // WeCom app messages, by member
+
+	// Pay is WeChat Pay API v3 (payv3.go); oauth is Official Account
+	// web authorisation (oauth.go).
+	Pay   *PayV3
+	oauth oauthStore
 }
 
 // New starts a Server listening on 127.0.0.1 on a free port.
@@ -162,6 +176,8 @@ func newServer(opts Options) *Server {
 	s.routeWeCom()
 	s.routeKf()
 	s.routePay()
+	s.routePayV3()
+	s.routeOAuth()
 	return s
 }
 
@@ -264,6 +280,8 @@ var errmsgs = map[int]string{
 	40003: "invalid openid",
 	40008: "invalid message type",
 	40013: "invalid appid",
+	40029: "invalid code",
+	40163: "code been used",
 	40014: "invalid access_token",
 	40035: "invalid param",
 	40037: "invalid template_id",

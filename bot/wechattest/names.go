@@ -11,23 +11,27 @@ import (
 // there for what it promises.
 
 type (
-	AppMessage      = wechatsim.AppMessage
-	Call            = wechatsim.Call
-	Callback        = wechatsim.Callback
-	ExternalContact = wechatsim.ExternalContact
-	Fault           = wechatsim.Fault
-	FollowUser      = wechatsim.FollowUser
-	Msg             = wechatsim.Msg
-	OA              = wechatsim.OA
-	OAUser          = wechatsim.OAUser
-	Options         = wechatsim.Options
-	PayNotify       = wechatsim.PayNotify
-	PayOrder        = wechatsim.PayOrder
-	QRCode          = wechatsim.QRCode
-	Server          = wechatsim.Server
-	Stamp           = wechatsim.Stamp
-	TextCard        = wechatsim.TextCard
-	WeCom           = wechatsim.WeCom
+	AppMessage       = wechatsim.AppMessage
+	Call             = wechatsim.Call
+	Callback         = wechatsim.Callback
+	ExternalContact  = wechatsim.ExternalContact
+	Fault            = wechatsim.Fault
+	FollowUser       = wechatsim.FollowUser
+	Msg              = wechatsim.Msg
+	OA               = wechatsim.OA
+	OAUser           = wechatsim.OAUser
+	Options          = wechatsim.Options
+	PayNotify        = wechatsim.PayNotify
+	PayOrder         = wechatsim.PayOrder
+	PayV3            = wechatsim.PayV3
+	PayV3Order       = wechatsim.PayV3Order
+	PayV3Refund      = wechatsim.PayV3Refund
+	PayV3Credentials = wechatsim.PayV3Credentials
+	QRCode           = wechatsim.QRCode
+	Server           = wechatsim.Server
+	Stamp            = wechatsim.Stamp
+	TextCard         = wechatsim.TextCard
+	WeCom            = wechatsim.WeCom
 )
 
 const (
@@ -40,6 +44,8 @@ const (
 	DefaultContactSecret = wechatsim.DefaultContactSecret
 	DefaultPayMchID      = wechatsim.DefaultPayMchID
 	DefaultPayKey        = wechatsim.DefaultPayKey
+	DefaultPayAPIv3Key   = wechatsim.DefaultPayAPIv3Key
+	OAuthCookie          = wechatsim.OAuthCookie
 
 	AddExternalContact  = wechatsim.AddExternalContact
 	EditExternalContact = wechatsim.EditExternalContact
