@@ -23,7 +23,10 @@
 // family), oa.go (Official Account), send.go (message bodies the send APIs share),
 // wecom.go (WeCom app and customer contact), kf.go (微信客服), pay.go
 // (WeChat Pay). server.go holds what they share; faults.go and record.go
-// are the failure injection and the call log.
+// are the failure injection and the call log; push.go pushes events back
+// to the account's server as WeChat does (TEMPLATESENDJOBFINISH, QR
+// scans); state.go keeps the sends and pushes in a file, so that a
+// sandbox restarted on the same data dir still knows what users were sent.
 //
 // Cryptography and signing go through silenceper/wechat's util package, the
 // same code the bot uses, so the two cannot drift apart silently; the tests

@@ -1,0 +1,165 @@
+package wechatsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// keptSim starts a simulator that keeps its sends in path.
+func keptSim(t *testing.T, path string, limit int) *Server {
+	t.Helper()
+	s := startSim(t, Options{})
+	if err := s.keep(path, limit, func(err error) { t.Errorf("keep: %v", err) }); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestKeepSurvivesRestart checks that what the users were sent, and the
+// template reports pushed, are shown again by a simulator started on the
+// same file, and that the file holds no access token.
+func TestKeepSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "sim.jsonl")
+	s := keptSim(t, path, DefaultKeepLimit)
+	rc := startReceiver(t)
+	s.SetOACallback(rc.callback())
+	s.SetOAUser(OAUser{OpenID: "oBlocked", Subscribe: true, TemplateStatus: TemplateUserBlock})
+	tok := oaToken(t, s)
+	post(t, s, customSend, tok, textTo("oVIP"))
+	post(t, s, customSend, tok, textTo("")) // refused: kept with its errcode
+	post(t, s, "/cgi-bin/message/template/send", tok, templateTo("oBlocked"))
+	waitPushes(t, s, 1)
+	before, pushes := s.CallsTo(customSend), s.Pushes()
+	template, _ := s.LastCall("/cgi-bin/message/template/send")
+	s.Close()
+
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(tok)) {
+		t.Fatal("the kept file holds the access token")
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("the kept file's mode is %v, want 0600", info.Mode().Perm())
+	}
+
+	again := keptSim(t, path, DefaultKeepLimit)
+	after := again.CallsTo(customSend)
+	if len(after) != 2 {
+		t.Fatalf("after a restart: %d sends, want 2", len(after))
+	}
+	for i, c := range after {
+		b := before[i]
+		if c.Seq != b.Seq || !c.Time.Equal(b.Time) || c.Status != b.Status || c.Errcode != b.Errcode || !c.Done || !bytes.Equal(compact(c.Body), compact(b.Body)) {
+			t.Errorf("send %d after a restart: %+v, want %+v", i, c, b)
+		}
+	}
+	if after[1].Errcode != 40003 {
+		t.Errorf("the refused send kept errcode %d, want 40003", after[1].Errcode)
+	}
+	got := again.Pushes()
+	if len(got) != 1 || got[0].Status != TemplateUserBlock || got[0].Call != template.Seq || got[0].Seq != pushes[0].Seq {
+		t.Fatalf("pushes after a restart: %+v, want %+v", got, pushes)
+	}
+	// New calls number on from the old ones.
+	post(t, again, customSend, oaToken(t, again), textTo("oVIP"))
+	if last, _ := again.LastCall(customSend); last.Seq <= got[0].Seq {
+		t.Fatalf("a new call got Seq %d, not after the kept %d", last.Seq, got[0].Seq)
+	}
+}
+
+// TestKeepDropsTornLines checks that lines a crash cut short, or that are
+// not records, are dropped on loading, and that appending goes on cleanly
+// after a last line without its newline.
+func TestKeepDropsTornLines(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "sim.jsonl")
+	good := `{"call":{"seq":3,"time":"2026-05-18T10:00:00Z","path":"/cgi-bin/message/custom/send","body":{"touser":"oVIP","msgtype":"text","text":{"content":"hi"}},"status":200}}`
+	content := strings.Join([]string{
+		good,
+		`not json`,
+		`{"call":{"seq":4,"time":"2026-05-18T10:00:00Z","path":"/cgi-bin/token","status":200}}`, // not a send
+		`{"push":{"seq":0,"time":"2026-05-18T10:00:00Z","event":"SCAN"}}`,                       // no seq
+		`{"push":{"seq":5,"time":"2026-05-18T10:00:01Z","openid":"oVIP","event":"SCAN","answer":200}}`,
+		`{"call":{"seq":6,"time":"2026-05-18T10:00:02Z","pa`, // cut short, no newline
+	}, "\n")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := keptSim(t, path, DefaultKeepLimit)
+	if calls, pushes := s.CallsTo(customSend), s.Pushes(); len(calls) != 1 || calls[0].Seq != 3 || len(pushes) != 1 || pushes[0].Seq != 5 {
+		t.Fatalf("loaded calls %+v and pushes %+v, want seq 3 and seq 5", calls, pushes)
+	}
+	post(t, s, customSend, oaToken(t, s), textTo("oVIP"))
+	s.Close()
+	lines := readLines(t, path)
+	if len(lines) != 3 || lines[0] != good {
+		t.Fatalf("the file holds %q, want the two good lines and the new send", lines)
+	}
+	for _, l := range lines {
+		if !json.Valid([]byte(l)) {
+			t.Fatalf("line %q is not JSON", l)
+		}
+	}
+}
+
+// TestKeepRewritesAtLimit checks that the file stays bounded: it is
+// rewritten with the newest records when it holds twice the limit.
+func TestKeepRewritesAtLimit(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "sim.jsonl")
+	s := keptSim(t, path, 3)
+	tok := oaToken(t, s)
+	for range 10 {
+		post(t, s, customSend, tok, textTo("oVIP"))
+	}
+	last, _ := s.LastCall(customSend)
+	s.Close()
+	if n := len(readLines(t, path)); n > 6 {
+		t.Fatalf("the file holds %d lines, want at most twice the limit of 3", n)
+	}
+	again := keptSim(t, path, 3)
+	calls := again.CallsTo(customSend)
+	if len(calls) != 3 || calls[2].Seq != last.Seq {
+		t.Fatalf("after a restart: %d sends ending at %d, want the newest 3 ending at %d", len(calls), calls[len(calls)-1].Seq, last.Seq)
+	}
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+}
+
+// FuzzReadState checks that no file content makes the loader fail or
+// panic, and that what it returns is only whole, sensible records.
+func FuzzReadState(f *testing.F) {
+	f.Add([]byte(`{"call":{"seq":1,"time":"2026-05-18T10:00:00Z","path":"/cgi-bin/message/custom/send","body":{"touser":"o"},"status":200}}` + "\n"))
+	f.Add([]byte(`{"push":{"seq":2,"time":"2026-05-18T10:00:00Z","openid":"o","event":"TEMPLATESENDJOBFINISH","status":"success","call":1,"answer":200}}`))
+	f.Add([]byte("\n\n{\"call\":null,\"push\":null}\n{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		calls, pushes, err := readState(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("readState: %v", err)
+		}
+		for i, c := range calls {
+			if c.Seq <= 0 || !keptPaths[c.Path] || c.Time.IsZero() || (i > 0 && c.Seq < calls[i-1].Seq) {
+				t.Fatalf("call %+v is not a sensible record in order", c)
+			}
+		}
+		for i, p := range pushes {
+			if p.Seq <= 0 || p.Event == "" || p.Time.IsZero() || (i > 0 && p.Seq < pushes[i-1].Seq) {
+				t.Fatalf("push %+v is not a sensible record in order", p)
+			}
+		}
+	})
+}
