@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 
 	"github.com/salonhq/salon/bot/sandbox"
@@ -43,6 +44,14 @@ func startSandbox(ctx context.Context, m *Main, mux *http.ServeMux) (*sandboxMod
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: simulated WeChat: %w", err)
 	}
+	// What the demo clients' phones received, and WeChat's delivery
+	// reports, outlive a restart: the chat's marks are read from them.
+	if err := fake.Keep(sandboxStatePath(m.Config.DataDir), func(err error) {
+		m.Log.Error("sandbox: the simulated WeChat could not keep a send", "err", err)
+	}); err != nil {
+		fake.Close()
+		return nil, fmt.Errorf("sandbox: simulated WeChat: %w", err)
+	}
 	if err := seedDemo(ctx, m); err != nil {
 		fake.Close()
 		return nil, fmt.Errorf("sandbox: seed demo data: %w", err)
@@ -51,6 +60,13 @@ func startSandbox(ctx context.Context, m *Main, mux *http.ServeMux) (*sandboxMod
 		DemoOpenIDs: demoOpenIDs, BrandName: demo.BrandName, SelfURL: func() string { return sandboxSelfURL(m) }, Log: m.Log})
 	chat.Register(mux)
 	return &sandboxMode{fake: fake, apiBase: fake.URL(), creds: creds, chat: chat}, nil
+}
+
+// sandboxStatePath is the simulated WeChat's record in the data dir. It is
+// the simulator's, not Salon's: a real WeChat keeps it on Tencent's side,
+// so it stays out of salon.db, its backups and its exports.
+func sandboxStatePath(dataDir string) string {
+	return filepath.Join(dataDir, "sandbox-wechat.jsonl")
 }
 
 func (sb *sandboxMode) close() {
