@@ -34,14 +34,14 @@ type Client struct {
 
 // Message is one entry of a conversation as the chat shows it.
 type Message struct {
-	ID          string    `json:"id,omitempty"`
-	Direction   string    `json:"direction"`
-	Type        string    `json:"type"`
-	Text        string    `json:"text,omitempty"`
-	Description string    `json:"description,omitempty"`
-	Link        string    `json:"link,omitempty"`
-	Author      string    `json:"author,omitempty"`
-	AuthorName  string    `json:"author_name,omitempty"`
+	ID          string `json:"id,omitempty"`
+	Direction   string `json:"direction"`
+	Type        string `json:"type"`
+	Text        string `json:"text,omitempty"`
+	Description string `json:"description,omitempty"`
+	Link        string `json:"link,omitempty"`
+	Author      string `json:"author,omitempty"`
+	AuthorName  string `json:"author_name,omitempty"`
 	// Image is a card's picture, an http(s) link.
 	Image     string    `json:"image,omitempty"`
 	Status    string    `json:"status,omitempty"`
