@@ -111,7 +111,7 @@ const (
 // Where a conversation entry comes from.
 const (
 	FromHistory = "history" // Salon's stored conversation
-	FromWeChat  = "wechat"  // a reply the simulated WeChat received, not in the history
+	FromWeChat  = "wechat"  // what the simulated WeChat received or pushed, not in the history
 )
 
 //go:embed page.html
