@@ -97,8 +97,9 @@ func (s *Server) SetOACallback(cb OACallback) {
 // PushOA delivers m to the Official Account's server as WeChat pushes a
 // user's event (a SCAN or subscribe of a parametric QR code, built with
 // ScanEvent or SubscribeEvent), trying again as WeChat does when there is
-// no answer, and returns the push with the server's answer. The push is
-// remembered (see Pushes) whatever the answer.
+// no answer, and returns the push with the server's answer. m's
+// ToUserName is set to the account's original id, and a zero CreateTime to
+// now. The push is remembered (see Pushes) whatever the answer.
 func (s *Server) PushOA(ctx context.Context, m Msg) (Push, error) {
 	return s.pushOA(ctx, m, 0)
 }
