@@ -330,3 +330,47 @@ func (st *stateFile) close() {
 		st.f = nil
 	}
 }
+
+// Forget drops from the record, and from the kept file, every send to a
+// user and every push from one for whom gone is true (by openid, or
+// external_userid for 微信客服 sends): what a sandbox keeps of a client who
+// was erased must go too.
+func (s *Server) Forget(gone func(user string) bool) error {
+	isGone := func(c *Call) bool {
+		var body struct {
+			ToUser string `json:"touser"`
+		}
+		return keptPaths[c.Path] && json.Unmarshal(c.Body, &body) == nil && body.ToUser != "" && gone(body.ToUser)
+	}
+	s.rec.mu.Lock()
+	s.rec.calls = slices.DeleteFunc(s.rec.calls, isGone)
+	s.rec.notify()
+	s.rec.mu.Unlock()
+	s.push.mu.Lock()
+	s.push.list = slices.DeleteFunc(s.push.list, func(p Push) bool { return gone(p.OpenID) })
+	s.push.mu.Unlock()
+
+	st := s.state
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.lines = slices.DeleteFunc(st.lines, func(line []byte) bool {
+		var l stateLine
+		if json.Unmarshal(line, &l) != nil {
+			return true
+		}
+		if l.Call != nil {
+			return isGone(&Call{Path: l.Call.Path, Body: l.Call.Body})
+		}
+		return l.Push != nil && gone(l.Push.OpenID)
+	})
+	if st.f == nil {
+		return errors.New("wechatsim: forget: the kept file is closed")
+	}
+	if err := st.rewrite(); err != nil {
+		return fmt.Errorf("wechatsim: forget: %w", err)
+	}
+	return nil
+}

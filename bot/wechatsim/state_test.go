@@ -163,3 +163,35 @@ func FuzzReadState(f *testing.F) {
 		}
 	})
 }
+
+// TestForget checks that what was sent to an erased user leaves the record
+// and the kept file, and nothing else does.
+func TestForget(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "sim.jsonl")
+	s := keptSim(t, path, DefaultKeepLimit)
+	rc := startReceiver(t)
+	s.SetOACallback(rc.callback())
+	tok := oaToken(t, s)
+	post(t, s, customSend, tok, textTo("oErased"))
+	post(t, s, customSend, tok, textTo("oKept"))
+	post(t, s, "/cgi-bin/message/template/send", tok, templateTo("oErased"))
+	waitPushes(t, s, 1)
+	if err := s.Forget(func(user string) bool { return user == "oErased" }); err != nil {
+		t.Fatal(err)
+	}
+	check := func(s *Server) {
+		t.Helper()
+		sends := s.CallsTo(customSend)
+		if len(sends) != 1 || !bytes.Contains(sends[0].Body, []byte("oKept")) || len(s.CallsTo("/cgi-bin/message/template/send")) != 0 || len(s.Pushes()) != 0 {
+			t.Fatalf("after Forget: sends %d, templates %d, pushes %d; want only the send to oKept",
+				len(sends), len(s.CallsTo("/cgi-bin/message/template/send")), len(s.Pushes()))
+		}
+	}
+	check(s)
+	s.Close()
+	if raw, _ := os.ReadFile(path); bytes.Contains(raw, []byte("oErased")) {
+		t.Fatal("the kept file still names the erased user")
+	}
+	check(keptSim(t, path, DefaultKeepLimit))
+}

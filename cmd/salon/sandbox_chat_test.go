@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -286,4 +287,37 @@ func TestSandboxScanValidation(t *testing.T) {
 	if got := len(sandboxClients(t, m)); got != 5 {
 		t.Fatalf("%d clients listed, want the 5 demo ones", got)
 	}
+}
+
+// TestSandboxForgetsErasedClients checks that what the simulated WeChat
+// kept of a client erased since is gone from the data dir at the next
+// start, and what it kept of the others stays.
+func TestSandboxForgetsErasedClients(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	inDir := func(c *Config) { c.DataDir = dir }
+	m := MustRunMain(t, inDir)
+	clients := sandboxClients(t, m)
+	erased, kept := clients[0].OpenID, clients[1].OpenID
+	const toErased, toKept = "只发给将被删除的贵宾。", "发给留下的贵宾。"
+	fakeReply(t, m, erased, toErased)
+	fakeReply(t, m, kept, toKept)
+	if status := call(t, m, "DELETE", "/api/v1/customers/"+customerIDOf(t, m, erased), testAdminToken, nil, nil); status/100 != 2 {
+		t.Fatalf("erase: %d", status)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	m = MustRunMain(t, inDir)
+	raw, err := os.ReadFile(sandboxStatePath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), toErased) || strings.Contains(string(raw), erased) {
+		t.Fatal("the simulated WeChat's record still holds what was sent to the erased client")
+	}
+	waitChatMessage(t, m, kept, "the kept client's reply", func(msg sandbox.Message) bool {
+		return msg.Text == toKept && msg.Source == sandbox.FromWeChat
+	})
 }
