@@ -3,6 +3,8 @@ package wechatsim
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,4 +196,52 @@ func TestForget(t *testing.T) {
 		t.Fatal("the kept file still names the erased user")
 	}
 	check(keptSim(t, path, DefaultKeepLimit))
+}
+
+// BenchmarkCustomSend measures a customer-service send answered by the
+// simulator, with the record in memory only and kept in a file (one
+// fsync a send), in one run so the two compare.
+func BenchmarkCustomSend(b *testing.B) {
+	for _, kept := range []bool{false, true} {
+		name := "Memory"
+		if kept {
+			name = "Kept"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := startSim(b, Options{RecordLimit: 1000})
+			if kept {
+				if err := s.Keep(filepath.Join(b.TempDir(), "sim.jsonl"), func(err error) { b.Error(err) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			tok := benchToken(b, s)
+			body := []byte(`{"touser":"oVIP","msgtype":"text","text":{"content":"您好，耳环已为您留好。"}}`)
+			client := &http.Client{}
+			b.ResetTimer()
+			for b.Loop() {
+				resp, err := client.Post(s.URL()+customSend+"?access_token="+tok, "application/json", bytes.NewReader(body))
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+}
+
+func benchToken(b *testing.B, s *Server) string {
+	b.Helper()
+	resp, err := http.Get(s.URL() + "/cgi-bin/token?grant_type=client_credential&appid=" + DefaultOAAppID + "&secret=" + DefaultOASecret)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		b.Fatalf("token: %v", err)
+	}
+	return tok.AccessToken
 }
