@@ -175,6 +175,11 @@ func TestSandboxInBrowser(t *testing.T) {
 	fakeReply(t, m, vip.OpenID, reply)
 	waitUntil(t, ctx, "the reply in the conversation",
 		`Array.from(document.querySelectorAll('#messages .msg.theirs .msg-text')).some((e) => e.textContent === `+jsString(reply)+`)`)
+	// A mobile browser widens its layout viewport to fit the page, so the
+	// page is measured against the screen, not the window.
+	if w := evaluate[int](t, ctx, "measure the page", `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the conversation is %d px wide, wider than the phone's 390 px screen", w)
+	}
 	screenshot(t, ctx, "sandbox-phone.png")
 
 	// On a wide screen the client list and the conversation sit side by side.
