@@ -34,21 +34,29 @@ type Client struct {
 
 // Message is one entry of a conversation as the chat shows it.
 type Message struct {
-	ID          string    `json:"id,omitempty"`
-	Direction   string    `json:"direction"`
-	Type        string    `json:"type"`
-	Text        string    `json:"text,omitempty"`
-	Description string    `json:"description,omitempty"`
-	Link        string    `json:"link,omitempty"`
-	Author      string    `json:"author,omitempty"`
-	AuthorName  string    `json:"author_name,omitempty"`
-	Status      string    `json:"status,omitempty"`
-	ErrorCode   int       `json:"error_code,omitempty"`
-	At          time.Time `json:"at"`
-	Source      string    `json:"source"`
+	ID          string `json:"id,omitempty"`
+	Direction   string `json:"direction"`
+	Type        string `json:"type"`
+	Text        string `json:"text,omitempty"`
+	Description string `json:"description,omitempty"`
+	Link        string `json:"link,omitempty"`
+	Author      string `json:"author,omitempty"`
+	AuthorName  string `json:"author_name,omitempty"`
+	// Image is a card's picture, an http(s) link.
+	Image     string    `json:"image,omitempty"`
+	Status    string    `json:"status,omitempty"`
+	ErrorCode int       `json:"error_code,omitempty"`
+	At        time.Time `json:"at"`
+	Source    string    `json:"source"`
 	// Delivered marks a stored outbound message that the simulated WeChat
 	// received, as the client's phone would have.
 	Delivered bool `json:"delivered,omitempty"`
+	// Report is WeChat's TEMPLATESENDJOBFINISH status of a template
+	// message: "success", "failed:user block" or "failed: system failed";
+	// empty until WeChat reported.
+	Report string `json:"report,omitempty"`
+
+	salonID string // the stored message a template send carried
 }
 
 // Conversation is a client's conversation, oldest first.
@@ -92,9 +100,10 @@ func systemContext(ctx context.Context) context.Context {
 	return clienteling.WithPrincipal(ctx, clienteling.System())
 }
 
-// clients returns the demo VIPs still in the database. Only they are
-// listed and may be written as: a sandbox started over a real data dir must
-// not put words in a real client's mouth.
+// clients returns the demo VIPs still in the database, then the visitors
+// the sandbox made up by a scan. Only they are listed and may be written
+// as: a sandbox started over a real data dir must not put words in a real
+// client's mouth.
 func (sb *Chat) clients(ctx context.Context) ([]Client, error) {
 	ctx = systemContext(ctx)
 	dir, err := sb.names(ctx)
@@ -102,7 +111,7 @@ func (sb *Chat) clients(ctx context.Context) ([]Client, error) {
 		return nil, err
 	}
 	out := []Client{}
-	for _, openid := range sb.demo {
+	for _, openid := range slices.Concat(sb.demo, sb.visitors()) {
 		c, err := sb.svc.FindCustomerByIdentity(ctx, clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: openid})
 		if clienteling.ErrorCode(err) == clienteling.ENOTFOUND {
 			continue // erased, or a database seeded with something else
@@ -120,7 +129,12 @@ func (d directory) client(openid string, c *clienteling.Customer) Client {
 	if lang == "" {
 		lang = c.Language
 	}
-	return Client{OpenID: openid, ID: c.ID, Name: c.Name, Tier: c.Tier, TierLabel: strings.ToUpper(c.Tier),
+	name := c.Name
+	if name == "" {
+		// A visitor: WeChat tells an account no names.
+		name = "访客 Visitor " + openid[max(0, len(openid)-4):]
+	}
+	return Client{OpenID: openid, ID: c.ID, Name: name, Tier: c.Tier, TierLabel: strings.ToUpper(c.Tier),
 		Language: c.Language, LanguageLabel: lang,
 		Advisor: string(c.Advisor), AdvisorName: d.associates[c.Advisor],
 		Boutique: string(c.Boutique), BoutiqueName: d.boutiques[c.Boutique]}
@@ -141,11 +155,11 @@ func (sb *Chat) client(ctx context.Context, openid string) (Client, error) {
 			return c, nil
 		}
 	}
-	return Client{}, clienteling.FieldError("openid", "not a demo client: the sandbox writes only as the demo VIPs it lists")
+	return Client{}, clienteling.FieldError("openid", "not a demo client: the sandbox writes only as the demo VIPs and visitors it lists")
 }
 
 // conversation returns the client's latest stored messages, oldest first,
-// with the replies the simulated WeChat received for them.
+// with what the simulated WeChat received for them and reported on them.
 func (sb *Chat) conversation(ctx context.Context, c Client) (*Conversation, error) {
 	ctx = systemContext(ctx)
 	ms, next, err := sb.svc.Messages(ctx, c.ID, clienteling.MessagePage{Limit: clienteling.MaxPageSize})
@@ -158,86 +172,34 @@ func (sb *Chat) conversation(ctx context.Context, c Client) (*Conversation, erro
 	}
 	conv := &Conversation{Client: c, Messages: []Message{}, Earlier: next != ""}
 	for _, m := range slices.Backward(ms) {
+		if m.Type == clienteling.TypeEvent && reportEvents[m.Text] {
+			continue // shown as the mark of the message it reports on
+		}
 		name := dir.associates[m.Associate]
 		if m.Author == clienteling.AuthorBot {
 			name = sb.brand
 		}
-		conv.Messages = append(conv.Messages, Message{ID: string(m.ID), Direction: m.Direction, Type: m.Type,
+		msg := Message{ID: string(m.ID), Direction: m.Direction, Type: m.Type,
 			Text: m.Text, Author: m.Author, AuthorName: name, Status: m.Status, ErrorCode: m.ErrorCode,
-			At: m.At, Source: FromHistory})
+			At: m.At, Source: FromHistory}
+		if isCard(m.Type) {
+			msg.Link = webLink(m.Media) // the history keeps a card's link there
+		}
+		conv.Messages = append(conv.Messages, msg)
 	}
 	oldest := time.Time{}
 	if len(conv.Messages) > 0 && conv.Earlier {
 		oldest = conv.Messages[0].At
 	}
-	for _, d := range sb.deliveries(c.OpenID) {
-		if d.At.Before(oldest) || markDelivered(conv.Messages, d) {
-			continue
-		}
-		conv.Messages = append(conv.Messages, d)
-	}
+	conv.Messages = merge(conv.Messages, sb.deliveries(c.OpenID), oldest)
+	conv.Messages = sb.describeScans(conv.Messages, c.OpenID, dir, oldest)
 	slices.SortStableFunc(conv.Messages, func(a, b Message) int { return a.At.Compare(b.At) })
 	return conv, nil
 }
 
-// deliveries returns what the simulated WeChat's customer-service API was asked
-// to send to openid: the replies as the client's phone would show them.
-func (sb *Chat) deliveries(openid string) []Message {
-	var out []Message
-	for _, call := range sb.sim.CallsTo(customSendPath) {
-		// Field names match WeChat's JSON case-insensitively.
-		var body struct {
-			ToUser, MsgType string
-			Text            struct{ Content string }
-			News            struct {
-				Articles []struct{ Title, Description, URL string }
-			}
-			MiniProgramPage struct{ Title string }
-		}
-		if !call.Done || call.JSON(&body) != nil || body.ToUser != openid {
-			continue
-		}
-		d := Message{Direction: clienteling.DirectionOut, Type: body.MsgType, At: call.Time,
-			Source: FromWeChat, Status: clienteling.StatusSent, AuthorName: sb.brand}
-		if call.Status != http.StatusOK || call.Errcode != 0 {
-			d.Status, d.ErrorCode = clienteling.StatusFailed, call.Errcode
-		}
-		switch body.MsgType {
-		case "text":
-			d.Type, d.Text = clienteling.TypeText, body.Text.Content
-		case "news":
-			d.Type = clienteling.TypeCard
-			if len(body.News.Articles) > 0 {
-				a := body.News.Articles[0]
-				d.Text, d.Description, d.Link = a.Title, a.Description, a.URL
-			}
-		case "miniprogrampage":
-			d.Type, d.Text = clienteling.TypeMiniProgram, body.MiniProgramPage.Title
-		}
-		out = append(out, d)
-	}
-	return out
-}
-
-// markDelivered finds the stored outbound message that delivery d carried
-// and marks it, reporting whether there was one. The outbound pipeline
-// stores a reply and sends it, so most replies appear in both places.
-func markDelivered(ms []Message, d Message) bool {
-	for i := range ms {
-		m := &ms[i]
-		if m.Source != FromHistory || m.Direction != clienteling.DirectionOut || m.Delivered {
-			continue
-		}
-		if gap := m.At.Sub(d.At).Abs(); gap > deliveryWindow {
-			continue
-		}
-		if m.Text == d.Text || (m.Type == clienteling.TypeCard && d.Type == clienteling.TypeCard) {
-			m.Delivered = d.Status == clienteling.StatusSent
-			return true
-		}
-	}
-	return false
-}
+// reportEvents are events WeChat sends the account about its own sends,
+// not anything the client did: the chat shows them as marks instead.
+var reportEvents = map[string]bool{wechatsim.EventTemplateSendJobFinish: true, "MASSSENDJOBFINISH": true}
 
 // SendRequest is the body of POST /sandbox/api/send.
 type SendRequest struct {
@@ -271,8 +233,7 @@ func (sb *Chat) serveSend(w http.ResponseWriter, r *http.Request) error {
 	// Random 19-digit ids, as WeChat's are: a counter would start again
 	// after a restart, and the durable dedupe would swallow its repeats.
 	msgID := mrand.Int64N(1<<62) + 1<<62
-	oa := wechatsim.OA{AppID: sb.creds.OAAppID, Token: sb.creds.OAToken, EncodingAESKey: sb.creds.OAAESKey}
-	cb := oa.Safe(wechatsim.TextMsg(originalID, c.OpenID, req.Text, msgID, time.Now()).XML())
+	cb := sb.oa().Safe(wechatsim.TextMsg(originalID, c.OpenID, req.Text, msgID, time.Now()).XML())
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
 	resp, err := sb.http.Do(cb.Request(sb.selfURL() + "/wechat/oa").WithContext(ctx))

@@ -99,8 +99,10 @@ const (
 	// pollMillis is how often the page refreshes the conversation,
 	// so replies sent later by the outbound pipeline show up by themselves.
 	pollMillis = 1500
-	// customSendPath is where replies to a client go on WeChat's API.
-	customSendPath = "/cgi-bin/message/custom/send"
+	// customSendPath is where replies to a client go on WeChat's API,
+	// and templateSendPath where template messages go.
+	customSendPath   = "/cgi-bin/message/custom/send"
+	templateSendPath = "/cgi-bin/message/template/send"
 	// deliveryWindow is how far apart a stored outbound message and the
 	// simulated WeChat's record of it may be to count as the same message.
 	deliveryWindow = 10 * time.Minute
@@ -109,7 +111,7 @@ const (
 // Where a conversation entry comes from.
 const (
 	FromHistory = "history" // Salon's stored conversation
-	FromWeChat  = "wechat"  // a reply the simulated WeChat received, not in the history
+	FromWeChat  = "wechat"  // what the simulated WeChat received or pushed, not in the history
 )
 
 //go:embed page.html
@@ -122,13 +124,25 @@ var pageTemplate = template.Must(template.New("sandbox").Funcs(template.FuncMap{
 	},
 }).Parse(pageHTML))
 
-// New returns a Chat; Register mounts it.
+// New returns a Chat; Register mounts it. It points the simulated
+// WeChat's pushes (template delivery reports, QR scans) at the Salon's
+// /wechat/oa, signed with the Salon's credentials.
 func New(cfg Config) *Chat {
-	return &Chat{svc: cfg.Service, sim: cfg.Sim, creds: cfg.Credentials, brand: cfg.BrandName,
+	sb := &Chat{svc: cfg.Service, sim: cfg.Sim, creds: cfg.Credentials, brand: cfg.BrandName,
 		selfURL: cfg.SelfURL, log: cfg.Log, demo: cfg.DemoOpenIDs,
 		// No proxy: the callback goes to this very process on loopback.
 		http: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}},
 	}
+	if sb.sim != nil {
+		sb.sim.SetOACallback(wechatsim.OACallback{URL: func() string { return sb.selfURL() + "/wechat/oa" },
+			OA: sb.oa(), OriginalID: originalID})
+	}
+	return sb
+}
+
+// oa builds callbacks as WeChat does for the Salon's Official Account.
+func (sb *Chat) oa() wechatsim.OA {
+	return wechatsim.OA{AppID: sb.creds.OAAppID, Token: sb.creds.OAToken, EncodingAESKey: sb.creds.OAAESKey}
 }
 
 // Close releases the connections the chat made to the Salon.
@@ -173,6 +187,8 @@ func (sb *Chat) Register(mux *http.ServeMux) {
 		{"GET /sandbox/api/clients", sb.serveClients},
 		{"GET /sandbox/api/conversation", sb.serveConversation},
 		{"POST /sandbox/api/send", sb.serveSend},
+		{"GET /sandbox/api/associates", sb.serveAssociates},
+		{"POST /sandbox/api/scan", sb.serveScan},
 	} {
 		mux.Handle(e.pattern, api(e.h))
 		routes.Add(e.pattern)
@@ -245,6 +261,12 @@ func (sb *Chat) servePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	associates, err := sb.associates(r.Context())
+	if err != nil {
+		sb.log.ErrorContext(r.Context(), "sandbox: list associates", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
 	data := struct {
 		Brand, Nonce, SelectedID string
 		Clients                  []Client
@@ -253,10 +275,11 @@ func (sb *Chat) servePage(w http.ResponseWriter, r *http.Request) {
 	}{Brand: sb.brand, Nonce: randomHex(16), Clients: clients, MaxText: MaxText}
 	initial := struct {
 		Clients      []Client      `json:"clients"`
+		Associates   []Associate   `json:"associates"`
 		Conversation *Conversation `json:"conversation"`
 		MaxText      int           `json:"max_text"`
 		PollMillis   int           `json:"poll_ms"`
-	}{Clients: clients, MaxText: MaxText, PollMillis: pollMillis}
+	}{Clients: clients, Associates: associates, MaxText: MaxText, PollMillis: pollMillis}
 	// A bookmarked ?openid= opens that client; an unknown one opens none.
 	if openid := r.URL.Query().Get("openid"); openid != "" {
 		if c, err := sb.client(r.Context(), openid); err == nil {
@@ -271,8 +294,10 @@ func (sb *Chat) servePage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
+	// Card pictures are wherever the brand hosts them, as in WeChat;
+	// scripts, styles and connections stay this page's own.
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+data.Nonce+"'; style-src 'nonce-"+data.Nonce+
-		"'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		"'; img-src 'self' data: https: http:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 	if err := pageTemplate.Execute(w, data); err != nil {
 		sb.log.ErrorContext(r.Context(), "sandbox: render page", "err", err)
 	}

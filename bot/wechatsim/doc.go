@@ -25,7 +25,10 @@
 // (WeChat Pay v2), payv3.go with payv3_keys.go and payv3_notify.go (WeChat
 // Pay v3: orders, refunds, notifications, key pairs), oauth.go (Official
 // Account web authorisation). server.go holds what they share; faults.go
-// and record.go are the failure injection and the call log.
+// and record.go are the failure injection and the call log; push.go pushes
+// events back to the account's server as WeChat does (TEMPLATESENDJOBFINISH,
+// QR scans); state.go keeps the sends and pushes in a file, so that a
+// sandbox restarted on the same data dir still knows what users were sent.
 //
 // Cryptography and signing go through silenceper/wechat's util package and,
 // for Pay v3, bot/wechatpay: the same code the bot uses, so the two cannot

@@ -42,6 +42,9 @@ type Msg struct {
 	Source         string // del_external_contact: e.g. DELETE_BY_TRANSFER
 	FailReason     string // transfer_fail: customer_refused, customer_limit_exceed
 
+	// Status is a TEMPLATESENDJOBFINISH's: TemplateDelivered or a failure.
+	Status string
+
 	// kf_msg_or_event
 	Token    string
 	OpenKfID string
@@ -88,11 +91,16 @@ func (m Msg) XML() []byte {
 	text("WelcomeCode", m.WelcomeCode)
 	text("Source", m.Source)
 	text("FailReason", m.FailReason)
-	if _, err := strconv.ParseUint(m.MsgID, 10, 64); err == nil {
-		bare("MsgId", m.MsgID)
-	} else {
-		text("MsgId", m.MsgID)
+	msgID := "MsgId"
+	if m.Event == EventTemplateSendJobFinish {
+		msgID = "MsgID" // as WeChat spells it in this event
 	}
+	if _, err := strconv.ParseUint(m.MsgID, 10, 64); err == nil {
+		bare(msgID, m.MsgID)
+	} else {
+		text(msgID, m.MsgID)
+	}
+	text("Status", m.Status)
 	bare("AgentID", m.AgentID)
 	b.WriteString("</xml>")
 	return []byte(b.String())

@@ -34,6 +34,10 @@ type OAUser struct {
 	// SendWindowClosed makes customer-service sends to this user answer
 	// 45015, as when they have not written within 48 hours.
 	SendWindowClosed bool
+	// TemplateStatus is what the TEMPLATESENDJOBFINISH of a template
+	// message to this user reports (TemplateUserBlock, say); empty means
+	// TemplateDelivered.
+	TemplateStatus string
 }
 
 // QRCode is a parametric QR code the simulator created.
@@ -180,7 +184,13 @@ func (s *Server) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
 		apiError(w, errcodeBadFormat, "")
 		return
 	}
-	ok(w, map[string]any{"msgid": s.msgID()})
+	id := s.msgID()
+	ok(w, map[string]any{"msgid": id})
+	// WeChat reports the delivery once the send was answered.
+	status := s.templateStatus(req.ToUser)
+	if rw, isRecorded := w.(*recordingWriter); isRecorded {
+		rw.then = func(c Call) { s.finishTemplate(c.Seq, req.ToUser, id, status) }
+	}
 }
 
 func (s *Server) handleBizSend(w http.ResponseWriter, r *http.Request) {

@@ -88,7 +88,8 @@ func (r *recorder) begin(now time.Time, req *http.Request) *Call {
 	return c
 }
 
-func (r *recorder) end(c *Call, w *recordingWriter) {
+// end records the answer and returns a copy of the finished call.
+func (r *recorder) end(c *Call, w *recordingWriter) Call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c.Done = true
@@ -96,6 +97,18 @@ func (r *recorder) end(c *Call, w *recordingWriter) {
 	c.Errcode = w.errcode
 	c.Credential = w.credential
 	r.notify()
+	done := *c
+	done.Body = bytes.Clone(c.Body)
+	return done
+}
+
+// nextSeq takes a sequence number for something other than a call: a push.
+func (r *recorder) nextSeq() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seq++
+	r.notify()
+	return r.seq
 }
 
 func (r *recorder) notify() {

@@ -113,6 +113,8 @@ type Server struct {
 	rec    recorder
 	faults faults
 	tokens tokenStore
+	push   pusher     // events pushed to the account's server
+	state  *stateFile // nil unless Keep was called
 
 	mu        sync.Mutex
 	users     map[string]OAUser
@@ -200,6 +202,8 @@ func (s *Server) Close() {
 			_ = s.http.Close()
 			<-s.served
 		}
+		s.push.stop()
+		s.state.close()
 	})
 }
 
@@ -208,7 +212,15 @@ func (s *Server) Close() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := s.rec.begin(s.opts.Clock(), r)
 	rw := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
-	defer func() { s.rec.end(c, rw) }()
+	defer func() {
+		done := s.rec.end(c, rw)
+		// Kept before the answer leaves: the handler's writes are
+		// buffered until ServeHTTP returns.
+		s.state.keepCall(done)
+		if rw.then != nil {
+			rw.then(done)
+		}
+	}()
 
 	if f, ok := s.faults.next(r.URL.Path); ok {
 		if !s.wait(r, f) {
@@ -258,6 +270,7 @@ type recordingWriter struct {
 	errcode    int
 	credential string
 	body       []byte
+	then       func(Call) // run once the call is recorded, with its record
 }
 
 func (w *recordingWriter) WriteHeader(code int) {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/salonhq/salon/clienteling"
 )
 
 // browserStepTimeout bounds each step of a browser test: the page polls
@@ -81,6 +83,18 @@ func waitUntil(t *testing.T, ctx context.Context, what, condition string) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](condition, chromedp.WithPollingTimeout(browserStepTimeout))); err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
 	}
+}
+
+// evaluate runs a JavaScript expression on the page and returns its value.
+func evaluate[T any](t *testing.T, ctx context.Context, what, expression string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, browserStepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expression))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
 }
 
 // jsString quotes s for a JavaScript expression.
@@ -161,6 +175,11 @@ func TestSandboxInBrowser(t *testing.T) {
 	fakeReply(t, m, vip.OpenID, reply)
 	waitUntil(t, ctx, "the reply in the conversation",
 		`Array.from(document.querySelectorAll('#messages .msg.theirs .msg-text')).some((e) => e.textContent === `+jsString(reply)+`)`)
+	// A mobile browser widens its layout viewport to fit the page, so the
+	// page is measured against the screen, not the window.
+	if w := evaluate[int](t, ctx, "measure the page", `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the conversation is %d px wide, wider than the phone's 390 px screen", w)
+	}
 	screenshot(t, ctx, "sandbox-phone.png")
 
 	// On a wide screen the client list and the conversation sit side by side.
@@ -169,4 +188,78 @@ func TestSandboxInBrowser(t *testing.T) {
 		`getComputedStyle(document.querySelector('.clients')).display !== 'none'`+
 			` && document.querySelector(`+jsString(client)+`).classList.contains('active')`)
 	screenshot(t, ctx, "sandbox-desktop.png")
+}
+
+// TestSandboxCardsAndScanInBrowser sees what a client sees of cards and
+// template messages, with their marks, a hostile title shown as the text it
+// is, and links a new visitor to an associate by the page's QR scan.
+func TestSandboxCardsAndScanInBrowser(t *testing.T) {
+	t.Parallel()
+	ctx := mustStartBrowser(t, 1280, 800)
+	m := MustRunMain(t)
+	clients := sandboxClients(t, m)
+	vip := clients[0]
+	sandboxSend(t, m, vip.OpenID, "可以发耳环的链接给我吗？")
+	news := adminSends(t, m, vip.OpenID, newsCard)
+	template := adminSends(t, m, vip.OpenID, appointmentTemplate)
+
+	browse(t, ctx, "open the client", chromedp.Navigate(m.URL()+"/sandbox?openid="+vip.OpenID),
+		chromedp.WaitVisible(chromedp.ID("messages")))
+	card := `document.querySelector('.card-news')`
+	waitUntil(t, ctx, "the news card, delivered",
+		card+` !== null && `+card+`.querySelector('.card-title').textContent === `+jsString(hostileTitle)+
+			` && `+card+`.querySelector('.card-desc').textContent === `+jsString(newsCard["description"].(string))+
+			` && `+card+`.parentElement.querySelector('[data-mark]').dataset.mark === 'delivered'`)
+	waitUntil(t, ctx, "the template card with WeChat's report",
+		`(() => { const c = document.querySelector('.card-template');
+		  return c !== null && c.querySelector('.card-title').textContent === '您的贵宾室预约已确认'
+		    && c.parentElement.querySelector('[data-mark]').dataset.mark === 'delivered'; })()`)
+	safe := evaluate[bool](t, ctx, "check the card's markup", `(() => {
+		  const c = document.querySelector('.card-news'), a = c.querySelector('a.card-link');
+		  return window.pwned === undefined && document.querySelector('#messages script') === null
+		    && c.querySelector('img:not(.card-img)') === null
+		    && a.href === `+jsString(newsCard["url"].(string))+` && a.target === '_blank' && a.rel.includes('noopener');
+		})()`)
+	if !safe {
+		t.Fatal("the card's title became markup, or its link does not open safely in a new tab")
+	}
+	if got := len(storedHistory(t, m, vip.OpenID)); got == 0 || news == "" || template == "" {
+		t.Fatal("nothing stored")
+	}
+	screenshot(t, ctx, "sandbox-cards.png")
+
+	// The client scans another associate's code: they keep their advisor.
+	associate := clients[1].Advisor
+	if associate == vip.Advisor {
+		associate = clients[2].Advisor
+	}
+	if evaluate[bool](t, ctx, "look for the scan panel", `getComputedStyle(document.getElementById('scan')).display !== 'none'`) {
+		t.Fatal("the scan panel shows before the QR button is pressed")
+	}
+	browse(t, ctx, "scan as the client",
+		chromedp.Click(chromedp.ID("scan-open")),
+		chromedp.WaitVisible(chromedp.ID("scan-associate")),
+		chromedp.SetValue(chromedp.ID("scan-associate"), associate),
+		chromedp.Click(chromedp.ID("scan-go")))
+	waitUntil(t, ctx, "the scan recorded, the advisor kept",
+		`document.getElementById('scan-status').dataset.outcome === 'recorded'`+
+			` && document.getElementById('head-sub').textContent.includes(`+jsString(vip.AdvisorName)+`)`+
+			` && Array.from(document.querySelectorAll('#messages .event')).some((e) => e.textContent.includes('Scanned'))`)
+
+	// A new visitor scans an associate's code from the client list.
+	browse(t, ctx, "scan as a new visitor",
+		chromedp.SetValue(chromedp.ID("visit-associate"), associate),
+		chromedp.Click(chromedp.ID("visit-go")))
+	waitUntil(t, ctx, "the visitor linked and their conversation open",
+		`document.getElementById('visit-status').dataset.outcome === 'linked'`+
+			` && document.getElementById('head-name').textContent.startsWith('访客 Visitor')`+
+			` && document.getElementById('head-sub').textContent.includes('顾问 Advisor')`+
+			` && Array.from(document.querySelectorAll('#messages .event')).some((e) => e.textContent.includes('Followed by scanning'))`)
+	openid := evaluate[string](t, ctx, "read the visitor's openid", `document.getElementById('head-openid').textContent.replace('openid ', '')`)
+	var c clienteling.Customer
+	call(t, m, "GET", "/api/v1/customers/"+customerIDOf(t, m, openid), testAdminToken, nil, &c)
+	if string(c.Advisor) != associate {
+		t.Fatalf("the visitor's advisor is %q, want %q", c.Advisor, associate)
+	}
+	screenshot(t, ctx, "sandbox-scan.png")
 }
