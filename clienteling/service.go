@@ -21,6 +21,8 @@ type Store interface {
 	TransferStore
 	ProductStore
 	TokenStore
+	BrandStore
+	CardStore
 }
 
 // Clock tells the time; tests inject a fake one.
@@ -42,6 +44,7 @@ type Service struct {
 	transferNotice func(lang, advisorName string) string // see SetTransferNotice
 	tokenUses      tokenUses                             // see Authenticate
 	afterEvents    func()                                // wakes the outbox relay; see SetEventNotifier
+	cards          *CardSettings                         // see SetCards; nil refuses cards
 }
 
 // NewService returns a Service over store.

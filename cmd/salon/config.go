@@ -60,6 +60,7 @@ type Config struct {
 	SLAAfterHours      time.Duration
 	DefaultBoutique    string
 	BrandName          string
+	CardTTL            time.Duration // how long a product card's link opens its page
 
 	// unparsed holds, by variable, the error of the last value given to a
 	// setting that did not parse.
@@ -197,6 +198,7 @@ func (c *Config) settings() []setting {
 		{"sla-other", "SALON_SLA_OTHER", "15m", "time to answer other clients inside opening hours", into(&c.SLAOther, parseDuration), false},
 		{"sla-after-hours", "SALON_SLA_AFTER_HOURS", "30m", "time to answer, from the next opening, a client who wrote while closed", into(&c.SLAAfterHours, parseDuration), false},
 		{"brand-name", "SALON_BRAND_NAME", "", "the house's name, as the bot's welcome says it (default: a welcome without a name)", asIs(&c.BrandName), false},
+		{"card-ttl", "SALON_CARD_TTL", "168h", "how long the link of a product card sent to a client opens its page", into(&c.CardTTL, parseDuration), false},
 		{"default-boutique", "SALON_DEFAULT_BOUTIQUE", "", "boutique whose queue receives clients of no boutique (default: the first by id)", asIs(&c.DefaultBoutique), false},
 	}
 }
@@ -312,6 +314,9 @@ func (c *Config) Validate() error {
 	if err := c.SLA().Validate(); err != nil && c.unparsed[slaVariable(err)] == nil {
 		bad(slaVariable(err), "%s", clienteling.ErrorMessage(err))
 	}
+	if c.unparsed["SALON_CARD_TTL"] == nil && (c.CardTTL < time.Hour || c.CardTTL > maxCardTTL) {
+		bad("SALON_CARD_TTL", "must be between 1h and %s, got %s", maxCardTTL, c.CardTTL)
+	}
 	if len(c.BrandName) > 100 {
 		bad("SALON_BRAND_NAME", "must be at most 100 bytes")
 	}
@@ -325,6 +330,10 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// maxCardTTL bounds SALON_CARD_TTL: a card carries the price of the day
+// it was sent, which a brand will not honour for ever.
+const maxCardTTL = 90 * 24 * time.Hour
 
 // SLA is the reply-due rules the settings describe; Validate checks them.
 func (c *Config) SLA() clienteling.SLA {
