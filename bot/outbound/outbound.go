@@ -45,6 +45,14 @@ type APIs struct {
 	OA Poster
 	// Kf posts with the 微信客服 secret's access token.
 	Kf Poster
+	// Thumbs gives the thumb_media_id of a 微信客服 link queued with a
+	// picture URL instead (a product card); nil fails such links.
+	Thumbs Thumbnailer
+}
+
+// Thumbnailer turns a picture URL into a WeCom media id: a *thumbs.Cache.
+type Thumbnailer interface {
+	Thumb(ctx context.Context, pictureURL string) (string, error)
 }
 
 // Defaults of Options.

@@ -104,6 +104,7 @@ type Server struct {
 	rec    recorder
 	faults faults
 	tokens tokenStore
+	media  mediaStore
 
 	mu        sync.Mutex
 	users     map[string]OAUser
@@ -162,6 +163,7 @@ func newServer(opts Options) *Server {
 	s.routeWeCom()
 	s.routeKf()
 	s.routePay()
+	s.routeMedia()
 	return s
 }
 
