@@ -356,3 +356,25 @@ func TestEraseCustomerErasesCards(t *testing.T) {
 		t.Errorf("%d cards left", n)
 	}
 }
+
+// The token comes from a URL anyone may type: whatever it is, verifying
+// never panics, and accepts only the key's own tokens.
+func FuzzVerifyCardToken(f *testing.F) {
+	key := clienteling.CardKey(strings.Repeat("k", clienteling.CardKeySize))
+	good := key.Token("01JDX3V9Q8T2M5N7P4R6S8W0YZ")
+	for _, s := range []string{good, "", ".", good + ".", strings.ToLower(good), good[:clienteling.IDLen] + ".", "%2e%2e/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		id, err := key.VerifyCardToken(token)
+		if err != nil {
+			if id != "" || clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+				t.Fatalf("VerifyCardToken(%q) = %q, %v", token, id, err)
+			}
+			return
+		}
+		if key.Token(id) != token {
+			t.Fatalf("accepted %q, which is not the token of %q", token, id)
+		}
+	})
+}
