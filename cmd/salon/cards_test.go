@@ -21,7 +21,7 @@ var testPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x0
 	"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 // pictureServer serves testPNG at any path and counts the fetches.
-func pictureServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
+func pictureServer(t testing.TB) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	var fetches atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +34,7 @@ func pictureServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 }
 
 // putCardProduct adds the product the card tests send.
-func putCardProduct(t *testing.T, m *Main, picture string) {
+func putCardProduct(t testing.TB, m *Main, picture string) {
 	t.Helper()
 	body := `{"sku":"ML-BAG-07","category":"bags","title":{"zh-CN":"月光手袋","en":"Moonlight bag"},` +
 		`"description":{"zh-CN":"小牛皮，手工缝制","en":"Calfskin, hand-stitched"},"images":["` + picture + `","` + picture + `?2"],` +
