@@ -378,3 +378,32 @@ func FuzzVerifyCardToken(f *testing.F) {
 		}
 	})
 }
+
+// A client found to be another record's person keeps their cards: the
+// links still open, and an erasure of the person takes them.
+func TestMergedClientKeepsCards(t *testing.T) {
+	t.Parallel()
+	m := clientelingtest.NewMaison(t)
+	amy := clienteling.WithPrincipal(t.Context(), clientelingtest.AsAssociate)
+	_, card, err := m.Service.SendCard(amy, m.Own.ID, &clienteling.CardRequest{SKU: clientelingtest.MaisonBag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.DB.ApplyProfile(t.Context(), m.Sophies.ID, clienteling.Profile{UnionID: "uSamePerson"}); err != nil {
+		t.Fatal(err)
+	}
+	merged, err := m.DB.ApplyProfile(t.Context(), m.Own.ID, clienteling.Profile{UnionID: "uSamePerson"})
+	if err != nil || merged.ID != m.Sophies.ID {
+		t.Fatalf("merge: %+v, %v; want into %s", merged, err, m.Sophies.ID)
+	}
+	got, err := m.DB.FindCard(t.Context(), card.ID)
+	if err != nil || got.Customer != m.Sophies.ID {
+		t.Fatalf("card after the merge: %+v, %v; want it on %s", got, err, m.Sophies.ID)
+	}
+	if err := m.Service.EraseCustomer(clienteling.WithPrincipal(t.Context(), clientelingtest.AsAdmin), m.Sophies.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := countCards(t, m); n != 0 {
+		t.Errorf("%d cards left after erasing the merged person", n)
+	}
+}
