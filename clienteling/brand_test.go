@@ -93,3 +93,24 @@ func TestPutProductsPrice(t *testing.T) {
 		t.Errorf("crm sets a price: %v", err)
 	}
 }
+
+// Stock names boutiques that exist: a misspelt one would make a piece look
+// available that no boutique holds.
+func TestPutProductsStockBoutiques(t *testing.T) {
+	t.Parallel()
+	m := clientelingtest.NewMaison(t)
+	admin := clienteling.WithPrincipal(t.Context(), clientelingtest.AsAdmin)
+	p := &clienteling.Product{SKU: "BAG-3", Title: clienteling.Localized{"en": "Bag"}, Price: clienteling.Money{Amount: 100, Currency: "CNY"},
+		Stock: map[clienteling.BoutiqueID]int{"sh-plaza66": 1, "sh-plaza-66": 2}}
+	err := m.Service.PutProducts(admin, p)
+	if clienteling.ErrorCode(err) != clienteling.ENOTFOUND || clienteling.ErrorField(err) != "stock" {
+		t.Fatalf("unknown boutique in stock: %v, want not_found on stock", err)
+	}
+	if _, err := m.DB.FindProduct(t.Context(), "BAG-3"); clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+		t.Errorf("a refused product was stored: %v", err)
+	}
+	delete(p.Stock, "sh-plaza-66")
+	if err := m.Service.PutProducts(admin, p); err != nil {
+		t.Fatal(err)
+	}
+}

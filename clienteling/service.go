@@ -2,6 +2,8 @@ package clienteling
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -124,7 +126,9 @@ func (s *Service) Associates(ctx context.Context, f AssociateFilter) ([]*Associa
 }
 
 // PutProducts creates or replaces catalog products, all or none. Admin and
-// CRM team.
+// CRM team: prices are the brand's, never an associate's. Stock may name
+// only boutiques that exist (ENOTFOUND, field stock): a card is refused
+// when no boutique has the piece, and a misspelt one would hide that.
 func (s *Service) PutProducts(ctx context.Context, ps ...*Product) error {
 	if err := require(ctx, RoleCRM, RoleAdmin); err != nil {
 		return err
@@ -134,7 +138,32 @@ func (s *Service) PutProducts(ctx context.Context, ps ...*Product) error {
 			return err
 		}
 	}
+	if err := s.checkStockBoutiques(ctx, ps); err != nil {
+		return err
+	}
 	return s.store.PutProducts(ctx, ps)
+}
+
+func (s *Service) checkStockBoutiques(ctx context.Context, ps []*Product) error {
+	var known map[BoutiqueID]bool
+	for _, p := range ps {
+		for _, id := range slices.Sorted(maps.Keys(p.Stock)) {
+			if known == nil {
+				bs, err := s.store.Boutiques(ctx)
+				if err != nil {
+					return err
+				}
+				known = make(map[BoutiqueID]bool, len(bs))
+				for _, b := range bs {
+					known[b.ID] = true
+				}
+			}
+			if !known[id] {
+				return &Error{Code: ENOTFOUND, Field: "stock", Message: "no boutique " + string(id) + " (sku " + string(p.SKU) + ")"}
+			}
+		}
+	}
+	return nil
 }
 
 // FindProducts searches the catalog. Everyone signed in may.

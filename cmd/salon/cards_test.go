@@ -33,9 +33,14 @@ func pictureServer(t testing.TB) (*httptest.Server, *atomic.Int64) {
 	return srv, &fetches
 }
 
-// putCardProduct adds the product the card tests send.
+// putCardProduct adds the product the card tests send, and the boutique
+// that has it.
 func putCardProduct(t testing.TB, m *Main, picture string) {
 	t.Helper()
+	boutique := `{"id":"sh-plaza66","name":"Plaza 66","city":"Shanghai","timezone":"Asia/Shanghai"}`
+	if got := call(t, m, "POST", "/api/v1/boutiques", testAdminToken, boutique, nil); got != http.StatusCreated {
+		t.Fatalf("create boutique: %d", got)
+	}
 	body := `{"sku":"ML-BAG-07","category":"bags","title":{"zh-CN":"月光手袋","en":"Moonlight bag"},` +
 		`"description":{"zh-CN":"小牛皮，手工缝制","en":"Calfskin, hand-stitched"},"images":["` + picture + `","` + picture + `?2"],` +
 		`"price":{"amount":2850000,"currency":"CNY"},"sizes":["S","M"],"stock":{"sh-plaza66":1}}`
