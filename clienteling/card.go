@@ -125,6 +125,16 @@ type CardSettings struct {
 	Key       CardKey
 	PublicURL string // scheme and host, perhaps a path; no trailing slash needed
 	TTL       time.Duration
+	// MiniProgram, if set, is the brand's mini program page that shows a
+	// card: the Official Account then sends cards as mini-program cards
+	// opening PagePath?card=<token>.
+	MiniProgram *MiniProgramPage
+}
+
+// MiniProgramPage names a mini program page.
+type MiniProgramPage struct {
+	AppID    string
+	PagePath string // without a query
 }
 
 // SetCards enables product cards. Call it before serving.
@@ -278,16 +288,19 @@ func (s *Service) cardContent(ctx context.Context, card *Card, c *Customer) (*Ou
 	switch card.Channel {
 	case ChannelOA:
 		o.Type = TypeNews
+		if mp := s.cards.MiniProgram; mp != nil {
+			// A mini-program card shows the title and the picture only,
+			// and opens the page with the card's token.
+			o.Type, o.AppID, o.PagePath = TypeMiniProgram, mp.AppID, mp.PagePath+"?card="+card.Token
+			o.Description, o.URL = "", ""
+			if err := s.needPicture(ctx, card, o); err != nil {
+				return nil, err
+			}
+		}
 	case ChannelWeCom:
 		o.Type = TypeLink
-		if o.PicURL == "" {
-			// 微信客服 shows no link without a thumbnail: the brand's logo
-			// stands in for a product without a picture.
-			if b := s.brandOf(ctx, card.Boutique); b != nil && b.LogoURL != "" {
-				o.PicURL = b.LogoURL
-			} else {
-				return nil, &Error{Code: ECONFLICT, Field: "images", Message: "the product has no picture, which a 微信客服 card needs"}
-			}
+		if err := s.needPicture(ctx, card, o); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, FieldError("channel", "cards cannot be sent on channel %s", card.Channel)
@@ -297,6 +310,19 @@ func (s *Service) cardContent(ctx context.Context, card *Card, c *Customer) (*Ou
 		return nil, err
 	}
 	return o, nil
+}
+
+// needPicture makes sure o, a message WeChat shows only with a thumbnail,
+// has a picture: the product's, or else the brand's logo.
+func (s *Service) needPicture(ctx context.Context, card *Card, o *Outgoing) error {
+	if o.PicURL != "" {
+		return nil
+	}
+	if b := s.brandOf(ctx, card.Boutique); b != nil && b.LogoURL != "" {
+		o.PicURL = b.LogoURL
+		return nil
+	}
+	return &Error{Code: ECONFLICT, Field: "images", Message: "the product has no picture, which this card needs"}
 }
 
 // brandOf returns the settings of boutique's brand, nil if it has none.

@@ -407,3 +407,39 @@ func TestMergedClientKeepsCards(t *testing.T) {
 		t.Errorf("%d cards left after erasing the merged person", n)
 	}
 }
+
+// With a mini program, the Official Account sends a card as a mini-program
+// card opening the card's page with its token; a product without a
+// picture shows the brand's logo.
+func TestSendCardAsMiniProgram(t *testing.T) {
+	t.Parallel()
+	m := clientelingtest.NewMaison(t)
+	m.Service.SetCards(clienteling.CardSettings{Key: m.CardKey, PublicURL: clientelingtest.MaisonPublicURL,
+		MiniProgram: &clienteling.MiniProgramPage{AppID: "wx0123456789abcdef", PagePath: "pages/card/card"}})
+	admin := clienteling.WithPrincipal(t.Context(), clientelingtest.AsAdmin)
+	p, err := m.DB.FindProduct(t.Context(), clientelingtest.MaisonBag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Images = nil
+	if err := m.Service.PutProducts(admin, p); err != nil {
+		t.Fatal(err)
+	}
+	msg, card, err := m.Service.SendCard(clienteling.WithPrincipal(t.Context(), clientelingtest.AsAssociate), m.Own.ID,
+		&clienteling.CardRequest{SKU: clientelingtest.MaisonBag, Note: "for you"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Type != clienteling.TypeCard || msg.Channel != clienteling.ChannelOA {
+		t.Errorf("message %+v", msg)
+	}
+	task, err := m.DB.ClaimOutbound(t.Context())
+	if err != nil || task == nil {
+		t.Fatalf("claim: %v, %v", task, err)
+	}
+	want := clienteling.Outgoing{Type: clienteling.TypeMiniProgram, Channel: clienteling.ChannelOA, Title: "月光手袋",
+		AppID: "wx0123456789abcdef", PagePath: "pages/card/card?card=" + card.Token, PicURL: "https://images.example.com/maison/logo.png"}
+	if got, wantJSON := mustJSON(t, task.Content), mustJSON(t, &want); got != wantJSON {
+		t.Errorf("queued content\n got %s\nwant %s", got, wantJSON)
+	}
+}

@@ -30,9 +30,9 @@ type Outgoing struct {
 	Description string `json:"description,omitempty" validate:"max=512"`
 	URL         string `json:"url,omitempty" validate:"omitempty,max=2048,http_url"`
 	PicURL      string `json:"picurl,omitempty" validate:"omitempty,max=2048,http_url"`
-	// ThumbMediaID is the cover image of a link or mini-program card. A
-	// link may give PicURL instead: the sender uploads that picture to
-	// WeCom and uses its media id.
+	// ThumbMediaID is the cover image of a link or mini-program card.
+	// Either may give PicURL instead: the sender uploads that picture to
+	// WeChat's media store and uses its media id.
 	ThumbMediaID string `json:"thumb_media_id,omitempty" validate:"max=128"`
 	// AppID and PagePath name a mini-program page: the page a
 	// mini-program card opens, or the one a template message links to.
@@ -62,7 +62,7 @@ var outgoingFields = map[string]struct{ required, optional []string }{
 	TypeImage:       {required: []string{"media_id"}},
 	TypeNews:        {required: []string{"title", "url"}, optional: []string{"description", "picurl"}},
 	TypeLink:        {required: []string{"title", "url"}, optional: []string{"description", "thumb_media_id", "picurl"}},
-	TypeMiniProgram: {required: []string{"title", "appid", "pagepath", "thumb_media_id"}},
+	TypeMiniProgram: {required: []string{"title", "appid", "pagepath"}, optional: []string{"thumb_media_id", "picurl"}},
 	TypeTemplate:    {required: []string{"template_id", "data"}, optional: []string{"url", "appid", "pagepath"}},
 }
 
@@ -123,9 +123,9 @@ func (o *Outgoing) Check() error {
 			return FieldError("data", "keys must be template field names such as first or keyword1")
 		}
 	}
-	if o.Type == TypeLink && o.ThumbMediaID == "" && o.PicURL == "" {
+	if (o.Type == TypeLink || o.Type == TypeMiniProgram) && o.ThumbMediaID == "" && o.PicURL == "" {
 		// The sender uploads the picture at picurl as the thumbnail.
-		return FieldError("thumb_media_id", "is required for type link, unless picurl names the picture to upload")
+		return FieldError("thumb_media_id", "is required for type %s, unless picurl names the picture to upload", o.Type)
 	}
 	if o.Type == TypeTemplate && o.AppID != "" && o.PagePath == "" {
 		return FieldError("pagepath", "is required with appid")

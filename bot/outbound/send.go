@@ -125,7 +125,7 @@ var (
 	errNoOA        = errors.New("no Official Account is configured")
 	errNoKf        = errors.New("no 微信客服 secret is configured")
 	errNoKfAccount = errors.New("the 微信客服 account the client wrote to is unknown")
-	errNoThumbs    = errors.New("no uploader of 微信客服 thumbnails is configured")
+	errNoThumbs    = errors.New("no uploader of thumbnails is configured for this channel")
 )
 
 // request returns the API, path and body that deliver t.
@@ -208,21 +208,41 @@ func kfBody(externalUserID string, msg *clienteling.Message, o *clienteling.Outg
 	return KfSendPath, m, nil
 }
 
-// fillThumb gives a 微信客服 link queued with a picture URL, and no
-// thumbnail, the media id of that picture, uploading it if need be.
+// fillThumb gives a link or mini-program card queued with a picture URL,
+// and no thumbnail, the media id of that picture in the store of its
+// channel, uploading it if need be.
 func (s *Sender) fillThumb(ctx context.Context, t *clienteling.OutboundTask, body any) error {
-	m, ok := body.(*kfMessage)
-	if !ok || m.Link == nil || m.Link.ThumbMediaID != "" || t.Content == nil || t.Content.PicURL == "" {
+	if t.Content == nil || t.Content.PicURL == "" {
 		return nil
 	}
-	if s.apis.Thumbs == nil {
+	var thumb *string
+	var from Thumbnailer
+	switch m := body.(type) {
+	case *kfMessage:
+		from = s.apis.Thumbs
+		switch {
+		case m.Link != nil:
+			thumb = &m.Link.ThumbMediaID
+		case m.MiniProgram != nil:
+			thumb = &m.MiniProgram.ThumbMediaID
+		}
+	case *customMessage:
+		from = s.apis.OAThumbs
+		if m.MiniProgramPage != nil {
+			thumb = &m.MiniProgramPage.ThumbMediaID
+		}
+	}
+	if thumb == nil || *thumb != "" {
+		return nil
+	}
+	if from == nil {
 		return errNoThumbs
 	}
-	id, err := s.apis.Thumbs.Thumb(ctx, t.Content.PicURL)
+	id, err := from.Thumb(ctx, t.Content.PicURL)
 	if err != nil {
 		return &thumbError{err}
 	}
-	m.Link.ThumbMediaID = id
+	*thumb = id
 	return nil
 }
 

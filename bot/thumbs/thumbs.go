@@ -1,10 +1,10 @@
-// Package thumbs turns the pictures of 微信客服 link cards into the
-// thumb_media_id WeCom wants: it fetches the picture, uploads it to WeCom's
-// temporary media store (/cgi-bin/media/upload, the call silenceper's
-// work/material UploadTempFile makes, here through wxclient so that it has
-// the 微信客服 token, the configured base and a context), and remembers the
-// media id until WeCom forgets it, three days on. A card sent to a hundred
-// clients uploads its picture once.
+// Package thumbs turns the pictures of link and mini-program cards into
+// the thumb_media_id WeChat wants: it fetches the picture, uploads it to
+// the temporary media store of the account that sends (/cgi-bin/media/upload,
+// the call silenceper's work/material UploadTempFile makes for WeCom, here
+// through wxclient so that it has the account's token, the configured base
+// and a context), and remembers the media id until WeChat forgets it,
+// three days on. A card sent to a hundred clients uploads its picture once.
 package thumbs
 
 import (
@@ -24,7 +24,7 @@ import (
 // UploadPath is WeCom's temporary media upload.
 const UploadPath = "/cgi-bin/media/upload"
 
-// MediaLifetime is how long WeCom keeps a temporary media file.
+// MediaLifetime is how long WeChat and WeCom keep a temporary media file.
 const MediaLifetime = 72 * time.Hour
 
 // renewBefore is how long before its end a media id is replaced: a message
@@ -37,8 +37,8 @@ const (
 	DefaultFetchTimeout = 10 * time.Second
 )
 
-// Uploader posts a file with the 微信客服 access token: a
-// *wxclient.AccessTokenProvider.
+// Uploader posts a file with the sending account's access token (微信客服's
+// or the Official Account's): a *wxclient.AccessTokenProvider.
 type Uploader interface {
 	PostFile(ctx context.Context, path string, query url.Values, field, filename string, content []byte, out any) error
 }

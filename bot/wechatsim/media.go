@@ -8,8 +8,9 @@ import (
 	"sync"
 )
 
-// Media is a file uploaded to WeCom's temporary media store
-// (/cgi-bin/media/upload), as the simulator received it.
+// Media is a file uploaded to the temporary media store
+// (/cgi-bin/media/upload, the same path on the Official Account API and on
+// WeCom's), as the simulator received it.
 type Media struct {
 	ID       string
 	Type     string // image, voice, video or file
@@ -38,9 +39,17 @@ func (s *Server) routeMedia() {
 }
 
 // handleMediaUpload stores the file and answers its media_id, with
-// created_at as a string of Unix seconds, as WeCom does.
+// created_at as a string of Unix seconds, as WeCom does (the Official
+// Account answers a number; no caller reads it). The simulator serves both
+// hosts at once, so a token of either family is checked as its own.
 func (s *Server) handleMediaUpload(w http.ResponseWriter, r *http.Request) {
-	if !s.authorize(w, r, familyWeCom) {
+	fam := familyWeCom
+	s.tokens.mu.Lock()
+	if t, found := s.tokens.byValue[r.URL.Query().Get("access_token")]; found {
+		fam = t.family
+	}
+	s.tokens.mu.Unlock()
+	if !s.authorize(w, r, fam) {
 		return
 	}
 	typ := r.URL.Query().Get("type")

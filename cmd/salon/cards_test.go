@@ -183,3 +183,54 @@ func TestCardReachesWeChat(t *testing.T) {
 		}
 	}
 }
+
+// With SALON_OA_MINIPROGRAM_*, the Official Account receives a card as a
+// miniprogrampage whose thumbnail is the picture uploaded to the Official
+// Account's own media store, opening the card's page with its token.
+func TestCardAsMiniProgramPage(t *testing.T) {
+	t.Parallel()
+	fake := wechattest.Start(t, wechattest.Options{})
+	pictures, _ := pictureServer(t)
+	picture := pictures.URL + "/ml-bag-07/1.png"
+	m := MustRunMain(t, withOA(fake), func(c *Config) {
+		c.OAMiniProgramAppID, c.OAMiniProgramPage = "wx0123456789abcdef", "pages/card/card"
+	})
+	putCardProduct(t, m, picture)
+	client := openClient(t, m, false, oaID("oCARDSMP001"))
+	key, err := m.DB.CardKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queued clienteling.Message
+	if got := call(t, m, "POST", "/api/v1/customers/"+client+"/messages", testAdminToken, `{"type":"card","sku":"ML-BAG-07"}`, &queued); got != http.StatusAccepted {
+		t.Fatalf("card: %d, want 202", got)
+	}
+	if got := waitStatus(t, m, client, string(queued.ID)); got.Status != clienteling.StatusSent {
+		t.Fatalf("status %s (%d %s), want sent", got.Status, got.ErrorCode, got.ErrorReason)
+	}
+	uploads := fake.CallsTo(thumbs.UploadPath)
+	if len(uploads) != 1 || uploads[0].Credential != fake.Options().OAAppID {
+		t.Fatalf("%d uploads, want one with the Official Account's token", len(uploads))
+	}
+	got := received(t, fake, outbound.CustomSendPath)
+	var body struct {
+		MiniProgramPage struct {
+			PagePath     string `json:"pagepath"`
+			ThumbMediaID string `json:"thumb_media_id"`
+		} `json:"miniprogrampage"`
+	}
+	_ = json.Unmarshal([]byte(got), &body)
+	token, _ := strings.CutPrefix(body.MiniProgramPage.PagePath, "pages/card/card?card=")
+	if id, err := key.VerifyCardToken(token); err != nil || id != queued.Card {
+		t.Fatalf("the page opens %q (%v), want card %q", id, err, queued.Card)
+	}
+	mediaID := body.MiniProgramPage.ThumbMediaID
+	if media, ok := fake.UploadedMedia(mediaID); !ok || !bytes.Equal(media.Content, testPNG) {
+		t.Fatalf("thumb_media_id %q is not the product's picture", mediaID)
+	}
+	want := `{"miniprogrampage":{"appid":"wx0123456789abcdef","pagepath":"pages/card/card?card=` + token + `","thumb_media_id":"` + mediaID +
+		`","title":"月光手袋"},"msgtype":"miniprogrampage","touser":"oCARDSMP001"}`
+	if got != want {
+		t.Fatalf("WeChat received\n%s\nwant\n%s", got, want)
+	}
+}

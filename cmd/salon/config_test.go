@@ -115,6 +115,11 @@ func TestConfigEachBadValueNamesItsVariable(t *testing.T) {
 		{"ErrCardTTLZero", map[string]string{"SALON_CARD_TTL": "0s"}, nil, "SALON_CARD_TTL"},
 		{"ErrCardTTLNegative", map[string]string{"SALON_CARD_TTL": "-1h"}, nil, "SALON_CARD_TTL"},
 		{"ErrCardTTLTooLong", map[string]string{"SALON_CARD_TTL": "2161h"}, nil, "SALON_CARD_TTL"},
+		{"ErrMiniProgramAppID", with(with(oa, "SALON_OA_MINIPROGRAM_APPID", "wxNOTHEX"), "SALON_OA_MINIPROGRAM_PAGEPATH", "pages/card/card"), nil, "SALON_OA_MINIPROGRAM_APPID"},
+		{"ErrMiniProgramWithoutPage", with(oa, "SALON_OA_MINIPROGRAM_APPID", "wx0123456789abcdef"), nil, "SALON_OA_MINIPROGRAM_PAGEPATH"},
+		{"ErrMiniProgramPageQuery", with(with(oa, "SALON_OA_MINIPROGRAM_APPID", "wx0123456789abcdef"), "SALON_OA_MINIPROGRAM_PAGEPATH", "pages/card?x=1"), nil, "SALON_OA_MINIPROGRAM_PAGEPATH"},
+		{"ErrMiniProgramPageWithoutAppID", with(oa, "SALON_OA_MINIPROGRAM_PAGEPATH", "pages/card/card"), nil, "SALON_OA_MINIPROGRAM_APPID"},
+		{"ErrMiniProgramWithoutOA", map[string]string{"SALON_OA_MINIPROGRAM_APPID": "wx0123456789abcdef", "SALON_OA_MINIPROGRAM_PAGEPATH": "pages/card/card"}, nil, "SALON_OA_MINIPROGRAM_APPID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

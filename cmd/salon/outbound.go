@@ -21,6 +21,9 @@ func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error
 	var apis outbound.APIs
 	if m.oa != nil {
 		apis.OA = m.oa
+		// Mini-program cards need their picture in the Official
+		// Account's media store.
+		apis.OAThumbs = thumbs.New(m.oa, thumbs.Options{Now: m.clock().Now})
 	}
 	kf, err := m.kfProvider(client)
 	if err != nil {

@@ -184,7 +184,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.listener = limitConns(l, m.Config.MaxConns)
 	// Links start with the public URL, which by default is the address
 	// just bound; no request is served before this.
-	m.Service.SetCards(clienteling.CardSettings{Key: cardKey, PublicURL: m.PublicURL(), TTL: m.Config.CardTTL})
+	m.Service.SetCards(clienteling.CardSettings{Key: cardKey, PublicURL: m.PublicURL(), TTL: m.Config.CardTTL,
+		MiniProgram: m.Config.CardMiniProgram()})
 	m.server = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
