@@ -6,12 +6,6 @@ import (
 	"time"
 )
 
-// Brand is the house a deployment serves. Most deployments have one.
-type Brand struct {
-	ID   BrandID `json:"id" validate:"required,slug"`
-	Name string  `json:"name" validate:"required,max=200"`
-}
-
 // Boutique is a store of the brand. Its time zone decides what "inside opening
 // hours" means for everyone who works there.
 type Boutique struct {

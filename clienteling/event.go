@@ -44,6 +44,7 @@ const (
 	EventReplyDue              = "reply.due"                // the reply is due
 	EventConversationEscalated = "conversation.escalated"   // overdue twice over
 	EventDateUpcoming          = "date.upcoming"            // a client's important date is a week away
+	EventCardSent              = "card.sent"                // an associate offered a client a product
 )
 
 // SubjectKind says who an event is for, and so which subject carries it.
@@ -249,6 +250,21 @@ type DateUpcoming struct {
 	Date     string     `json:"date"` // YYYY-MM-DD
 }
 
+// CardSent tells integrations that a product card was queued for a
+// client: who offered what, at which price, until when.
+type CardSent struct {
+	Card      CardID      `json:"card"`
+	Customer  CustomerID  `json:"customer"`
+	Associate AssociateID `json:"associate"`
+	Boutique  BoutiqueID  `json:"boutique"`
+	SKU       SKU         `json:"sku"`
+	Message   MessageID   `json:"message"`
+	Channel   string      `json:"channel"`
+	Amount    int64       `json:"amount"`
+	Currency  string      `json:"currency"`
+	ExpiresAt string      `json:"expires_at"`
+}
+
 // EventSpec is one row of the event contract: an event type, the subjects
 // it goes to, the payload it carries there, and which of the payload's
 // fields are personal data (identify or describe a client).
@@ -283,6 +299,7 @@ var EventTable = []EventSpec{
 	{EventReplyDue, []SubjectKind{ToIntegrations, ToAssociate, ToBoutique}, ConversationOverdue{}, []string{"customer"}},
 	{EventConversationEscalated, []SubjectKind{ToIntegrations, ToBoutique}, ConversationOverdue{}, []string{"customer"}},
 	{EventDateUpcoming, []SubjectKind{ToAssociate, ToBoutique}, DateUpcoming{}, []string{"customer", "kind", "date"}},
+	{EventCardSent, []SubjectKind{ToIntegrations}, CardSent{}, []string{"customer"}},
 }
 
 // EventSpecFor returns the row of the contract for an event of eventType on

@@ -51,6 +51,10 @@ func TestEventWire(t *testing.T) {
 			"salon.notify.associate.amy", `{"customer":"C1","advisor":"amy","scanned":"bob","source":"oa_qr"}`,
 			"salon.notify.associate.bob", `{"customer":"C1","advisor":"amy","scanned":"bob","source":"oa_qr"}`,
 		}},
+		{"CardSent", AnnounceCard(&Card{ID: "K1", Customer: "C1", Associate: "amy", Boutique: "sh", SKU: "BAG-1", Message: "M4", Channel: ChannelOA,
+			Price: Money{Amount: 2850000, Currency: "CNY"}, Note: "for you", ExpiresAt: at.Add(7 * 24 * time.Hour)}), []string{
+			"salon.events.card.sent", `{"card":"K1","customer":"C1","associate":"amy","boutique":"sh","sku":"BAG-1","message":"M4","channel":"oa","amount":2850000,"currency":"CNY","expires_at":"2026-12-01T09:00:00Z"}`,
+		}},
 		{"Answered", answered, []string{
 			"salon.events.conversation.answered", `{"customer":"C1","by":"amy","response_seconds":90,"escalated":false}`,
 		}},

@@ -2,20 +2,6 @@ package clienteling
 
 import "time"
 
-// Card is a product offered to one client by one associate. Its Token is the
-// unguessable part of the checkout link the client opens.
-type Card struct {
-	ID        CardID      `json:"id"`
-	Token     string      `json:"-"`
-	SKU       SKU         `json:"sku"`
-	Customer  CustomerID  `json:"customer"`
-	Associate AssociateID `json:"associate"`
-	Boutique  BoutiqueID  `json:"boutique"`
-	Price     Money       `json:"price"`
-	CreatedAt time.Time   `json:"created_at"`
-	OpenedAt  time.Time   `json:"opened_at,omitzero"`
-}
-
 // Order statuses.
 const (
 	OrderCreated   = "created"

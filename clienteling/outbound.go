@@ -78,6 +78,9 @@ type Delivery struct {
 	// To.Channel; nil for what the window does not govern (templates,
 	// welcomes).
 	Check WindowCheck
+	// Card, if set, is the product card the message carries: it is
+	// recorded, and card.sent announced, in the enqueueing transaction.
+	Card *Card
 }
 
 // OutboundStore keeps the outbound queue. Every step is durable before the

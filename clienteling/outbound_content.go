@@ -31,6 +31,8 @@ type Outgoing struct {
 	URL         string `json:"url,omitempty" validate:"omitempty,max=2048,http_url"`
 	PicURL      string `json:"picurl,omitempty" validate:"omitempty,max=2048,http_url"`
 	// ThumbMediaID is the cover image of a link or mini-program card.
+	// Either may give PicURL instead: the sender uploads that picture to
+	// WeChat's media store and uses its media id.
 	ThumbMediaID string `json:"thumb_media_id,omitempty" validate:"max=128"`
 	// AppID and PagePath name a mini-program page: the page a
 	// mini-program card opens, or the one a template message links to.
@@ -59,15 +61,15 @@ var outgoingFields = map[string]struct{ required, optional []string }{
 	TypeText:        {required: []string{"text"}},
 	TypeImage:       {required: []string{"media_id"}},
 	TypeNews:        {required: []string{"title", "url"}, optional: []string{"description", "picurl"}},
-	TypeLink:        {required: []string{"title", "url", "thumb_media_id"}, optional: []string{"description"}},
-	TypeMiniProgram: {required: []string{"title", "appid", "pagepath", "thumb_media_id"}},
+	TypeLink:        {required: []string{"title", "url"}, optional: []string{"description", "thumb_media_id", "picurl"}},
+	TypeMiniProgram: {required: []string{"title", "appid", "pagepath"}, optional: []string{"thumb_media_id", "picurl"}},
 	TypeTemplate:    {required: []string{"template_id", "data"}, optional: []string{"url", "appid", "pagepath"}},
 }
 
 // channelTypes are the types each channel can carry.
 var channelTypes = map[string][]string{
-	ChannelOA:    {TypeText, TypeImage, TypeNews, TypeMiniProgram, TypeTemplate},
-	ChannelWeCom: {TypeText, TypeImage, TypeLink, TypeMiniProgram},
+	ChannelOA:    {TypeText, TypeImage, TypeNews, TypeMiniProgram, TypeTemplate, TypeCard},
+	ChannelWeCom: {TypeText, TypeImage, TypeLink, TypeMiniProgram, TypeCard},
 }
 
 // templateKey is WeChat's shape of a template field name: "first",
@@ -120,6 +122,10 @@ func (o *Outgoing) Check() error {
 		if !templateKey.MatchString(k) {
 			return FieldError("data", "keys must be template field names such as first or keyword1")
 		}
+	}
+	if (o.Type == TypeLink || o.Type == TypeMiniProgram) && o.ThumbMediaID == "" && o.PicURL == "" {
+		// The sender uploads the picture at picurl as the thumbnail.
+		return FieldError("thumb_media_id", "is required for type %s, unless picurl names the picture to upload", o.Type)
 	}
 	if o.Type == TypeTemplate && o.AppID != "" && o.PagePath == "" {
 		return FieldError("pagepath", "is required with appid")

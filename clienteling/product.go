@@ -8,7 +8,7 @@ import (
 // Money is an amount in the currency's minor unit (fen for CNY).
 type Money struct {
 	Amount   int64  `json:"amount" validate:"gt=0"`
-	Currency string `json:"currency" validate:"required,currency"`
+	Currency string `json:"currency" validate:"required,currency,iso4217"`
 }
 
 // Localized is a text in several languages, keyed by language tag.

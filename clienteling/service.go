@@ -2,6 +2,8 @@ package clienteling
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -21,6 +23,8 @@ type Store interface {
 	TransferStore
 	ProductStore
 	TokenStore
+	BrandStore
+	CardStore
 }
 
 // Clock tells the time; tests inject a fake one.
@@ -42,6 +46,7 @@ type Service struct {
 	transferNotice func(lang, advisorName string) string // see SetTransferNotice
 	tokenUses      tokenUses                             // see Authenticate
 	afterEvents    func()                                // wakes the outbox relay; see SetEventNotifier
+	cards          *CardSettings                         // see SetCards; nil refuses cards
 }
 
 // NewService returns a Service over store.
@@ -121,7 +126,9 @@ func (s *Service) Associates(ctx context.Context, f AssociateFilter) ([]*Associa
 }
 
 // PutProducts creates or replaces catalog products, all or none. Admin and
-// CRM team.
+// CRM team: prices are the brand's, never an associate's. Stock may name
+// only boutiques that exist (ENOTFOUND, field stock): a card is refused
+// when no boutique has the piece, and a misspelt one would hide that.
 func (s *Service) PutProducts(ctx context.Context, ps ...*Product) error {
 	if err := require(ctx, RoleCRM, RoleAdmin); err != nil {
 		return err
@@ -131,7 +138,32 @@ func (s *Service) PutProducts(ctx context.Context, ps ...*Product) error {
 			return err
 		}
 	}
+	if err := s.checkStockBoutiques(ctx, ps); err != nil {
+		return err
+	}
 	return s.store.PutProducts(ctx, ps)
+}
+
+func (s *Service) checkStockBoutiques(ctx context.Context, ps []*Product) error {
+	var known map[BoutiqueID]bool
+	for _, p := range ps {
+		for _, id := range slices.Sorted(maps.Keys(p.Stock)) {
+			if known == nil {
+				bs, err := s.store.Boutiques(ctx)
+				if err != nil {
+					return err
+				}
+				known = make(map[BoutiqueID]bool, len(bs))
+				for _, b := range bs {
+					known[b.ID] = true
+				}
+			}
+			if !known[id] {
+				return &Error{Code: ENOTFOUND, Field: "stock", Message: "no boutique " + string(id) + " (sku " + string(p.SKU) + ")"}
+			}
+		}
+	}
+	return nil
 }
 
 // FindProducts searches the catalog. Everyone signed in may.

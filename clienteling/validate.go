@@ -149,7 +149,7 @@ func describe(fe validator.FieldError) string {
 		return "must be a language tag such as zh-CN or en"
 	case "timezone":
 		return "must be an IANA time zone such as Asia/Shanghai"
-	case "currency":
+	case "currency", "iso4217":
 		return "must be an ISO 4217 code such as CNY"
 	case "hhmm":
 		return "must be a time as HH:MM"

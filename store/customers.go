@@ -274,6 +274,9 @@ func (db *DB) DeleteCustomer(ctx context.Context, id clienteling.CustomerID) err
 		if err := deleteConversation(tx, id); err != nil {
 			return err
 		}
+		if err := deleteCards(tx, id); err != nil {
+			return err
+		}
 		// Integrations holding copies learn to erase theirs; the event
 		// carries the id only, and waits in the outbox when erased offline.
 		if err := writeEvents(tx, []clienteling.Event{{Type: clienteling.EventCustomerErased,

@@ -150,8 +150,14 @@ func (db *DB) EnqueueDelivery(ctx context.Context, m *clienteling.Message, d cli
 		if err != nil {
 			return err
 		}
-		return put(tx, bucketOutbound, u64(seq), &outboundRecord{V: 1, Message: string(m.ID),
-			Channel: d.To.Channel, ExternalID: d.To.ExternalID, State: outboundQueued, Content: contentToRecord(d.Content)})
+		if err := put(tx, bucketOutbound, u64(seq), &outboundRecord{V: 1, Message: string(m.ID),
+			Channel: d.To.Channel, ExternalID: d.To.ExternalID, State: outboundQueued, Content: contentToRecord(d.Content)}); err != nil {
+			return err
+		}
+		if d.Card == nil {
+			return nil
+		}
+		return putCard(tx, d.Card, db.now().UTC())
 	})
 }
 

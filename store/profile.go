@@ -94,6 +94,9 @@ func mergeCustomer(tx *bolt.Tx, from, into clienteling.CustomerID, now time.Time
 	if err := mergeConversation(tx, from, into); err != nil {
 		return nil, err
 	}
+	if err := moveCards(tx, from, into); err != nil {
+		return nil, err
+	}
 	return merged, writeEvents(tx, []clienteling.Event{{Type: clienteling.EventCustomerMerged, Subject: clienteling.EventSubject(clienteling.EventCustomerMerged),
 		Data: clienteling.CustomerMerged{Customer: into, Merged: from}}}, now)
 }

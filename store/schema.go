@@ -11,7 +11,7 @@ import (
 // per client: bbolt fills pages better that way, and a scan by prefix is as
 // cheap as a nested bucket.
 var (
-	// bucketMeta holds keyMetaSchema and keyMetaAdminToken.
+	// bucketMeta holds keyMetaSchema, keyMetaAdminToken and keyMetaCardKey.
 	bucketMeta = []byte("meta")
 	// bucketBoutiques: boutique id -> boutiqueRecord.
 	bucketBoutiques = []byte("boutiques")
@@ -73,6 +73,14 @@ var (
 	// bucketWxTokens: token key -> wxTokenRecord. WeChat access tokens kept
 	// across restarts, so that restarts do not spend the daily fetch quota.
 	bucketWxTokens = []byte("wx_tokens")
+	// bucketBrands: brand id -> brandRecord.
+	bucketBrands = []byte("brands")
+	// bucketCards: card id -> cardRecord. Product cards sent to clients,
+	// with the snapshot of the product their page shows.
+	bucketCards = []byte("cards")
+	// bucketCardCustomerIndex: customer id (26 bytes) | card id -> empty,
+	// so that a client's cards go with them on erasure and merge.
+	bucketCardCustomerIndex = []byte("idx_card_customer")
 )
 
 // allBuckets is every bucket of the current schema, in creation order.
@@ -82,13 +90,14 @@ var allBuckets = [][]byte{
 	bucketMessages, bucketMessageIndex, bucketDedupe, bucketProducts, bucketTokens,
 	bucketOutbox, bucketKfSync, bucketProfilePending, bucketOutbound,
 	bucketNotes, bucketConversations, bucketConvAssigneeIndex, bucketConvBoutiqueIndex,
-	bucketTimers, bucketWxTokens,
+	bucketTimers, bucketWxTokens, bucketBrands, bucketCards, bucketCardCustomerIndex,
 }
 
 // Keys of bucketMeta.
 var (
 	keyMetaSchema     = []byte("schema_version") // uint64 big-endian
 	keyMetaAdminToken = []byte("admin_token")    // sha256 of the bootstrap admin token
+	keyMetaCardKey    = []byte("card_key")       // the HMAC key of card links, 32 bytes
 )
 
 // sep separates the variable-length parts of composite keys. Ids are

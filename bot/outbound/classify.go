@@ -32,6 +32,11 @@ var reasons = map[int]string{
 // reason for the client's conversation; attempts is how many calls were
 // made.
 func classify(err error, attempts int) (int, string) {
+	var thumb *thumbError
+	if errors.As(err, &thumb) && !wxclient.Retryable(err) {
+		code, _ := classify(thumb.err, attempts)
+		return code, "the picture could not be made the link's thumbnail: " + thumb.err.Error()
+	}
 	var api *wxclient.APIError
 	if errors.As(err, &api) {
 		if r, ok := reasons[api.Code]; ok {
@@ -47,7 +52,7 @@ func classify(err error, attempts int) (int, string) {
 	switch {
 	case errors.As(err, &httpErr):
 		return 0, "WeChat was unavailable (HTTP " + strconv.Itoa(httpErr.Status) + ")" + after
-	case errors.Is(err, errUnsupported), errors.Is(err, errNoOA), errors.Is(err, errNoKf), errors.Is(err, errNoKfAccount):
+	case errors.Is(err, errUnsupported), errors.Is(err, errNoOA), errors.Is(err, errNoKf), errors.Is(err, errNoKfAccount), errors.Is(err, errNoThumbs):
 		return 0, err.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return 0, "WeChat did not answer in time" + after

@@ -45,6 +45,18 @@ type APIs struct {
 	OA Poster
 	// Kf posts with the 微信客服 secret's access token.
 	Kf Poster
+	// Thumbs gives the thumb_media_id of a 微信客服 link or mini-program
+	// card queued with a picture URL instead (a product card); nil fails
+	// such messages.
+	Thumbs Thumbnailer
+	// OAThumbs does the same for an Official Account mini-program card,
+	// uploading with the Official Account's token.
+	OAThumbs Thumbnailer
+}
+
+// Thumbnailer turns a picture URL into a WeCom media id: a *thumbs.Cache.
+type Thumbnailer interface {
+	Thumb(ctx context.Context, pictureURL string) (string, error)
 }
 
 // Defaults of Options.

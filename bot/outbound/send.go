@@ -125,6 +125,7 @@ var (
 	errNoOA        = errors.New("no Official Account is configured")
 	errNoKf        = errors.New("no 微信客服 secret is configured")
 	errNoKfAccount = errors.New("the 微信客服 account the client wrote to is unknown")
+	errNoThumbs    = errors.New("no uploader of thumbnails is configured for this channel")
 )
 
 // request returns the API, path and body that deliver t.
@@ -207,6 +208,51 @@ func kfBody(externalUserID string, msg *clienteling.Message, o *clienteling.Outg
 	return KfSendPath, m, nil
 }
 
+// fillThumb gives a link or mini-program card queued with a picture URL,
+// and no thumbnail, the media id of that picture in the store of its
+// channel, uploading it if need be.
+func (s *Sender) fillThumb(ctx context.Context, t *clienteling.OutboundTask, body any) error {
+	if t.Content == nil || t.Content.PicURL == "" {
+		return nil
+	}
+	var thumb *string
+	var from Thumbnailer
+	switch m := body.(type) {
+	case *kfMessage:
+		from = s.apis.Thumbs
+		switch {
+		case m.Link != nil:
+			thumb = &m.Link.ThumbMediaID
+		case m.MiniProgram != nil:
+			thumb = &m.MiniProgram.ThumbMediaID
+		}
+	case *customMessage:
+		from = s.apis.OAThumbs
+		if m.MiniProgramPage != nil {
+			thumb = &m.MiniProgramPage.ThumbMediaID
+		}
+	}
+	if thumb == nil || *thumb != "" {
+		return nil
+	}
+	if from == nil {
+		return errNoThumbs
+	}
+	id, err := from.Thumb(ctx, t.Content.PicURL)
+	if err != nil {
+		return &thumbError{err}
+	}
+	*thumb = id
+	return nil
+}
+
+// thumbError is a failure to make a link's thumbnail: the message never
+// reached the send API.
+type thumbError struct{ err error }
+
+func (e *thumbError) Error() string { return "thumbnail: " + e.err.Error() }
+func (e *thumbError) Unwrap() error { return e.err }
+
 // sendAnswer is what WeChat answers; msgid is given by some APIs only, as
 // a number (template) or a string (微信客服).
 type sendAnswer struct {
@@ -240,9 +286,12 @@ func (s *Sender) send(ctx context.Context, t *clienteling.OutboundTask) (string,
 		}
 		var answer sendAnswer
 		cctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
-		// PostJSON refreshes the access token and resends once on 40001,
-		// 42001 and 40014.
-		err = api.PostJSON(cctx, path, nil, body, &answer)
+		err = s.fillThumb(cctx, t, body)
+		if err == nil {
+			// PostJSON refreshes the access token and resends once on
+			// 40001, 42001 and 40014.
+			err = api.PostJSON(cctx, path, nil, body, &answer)
+		}
 		cancel()
 		if err == nil {
 			s.metrics.attempts.WithLabelValues(path, "ok").Inc()

@@ -115,6 +115,7 @@ type Server struct {
 	tokens tokenStore
 	push   pusher     // events pushed to the account's server
 	state  *stateFile // nil unless Keep was called
+	media  mediaStore
 
 	mu        sync.Mutex
 	users     map[string]OAUser
@@ -180,6 +181,7 @@ func newServer(opts Options) *Server {
 	s.routePay()
 	s.routePayV3()
 	s.routeOAuth()
+	s.routeMedia()
 	return s
 }
 

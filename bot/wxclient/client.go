@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -209,28 +210,51 @@ type envelope struct {
 	ErrMsg  string `json:"errmsg"`
 }
 
+// PostFile uploads content as the file filename in the multipart/form-data
+// field field, as WeChat's media uploads take it, and handles the answer
+// as GetJSON does.
+func (c *Client) PostFile(ctx context.Context, f Family, path string, query url.Values, field, filename string, content []byte, out any) error {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	part, err := mw.CreateFormFile(field, filename)
+	if err == nil {
+		_, err = part.Write(content)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("wxclient: %s: encode file: %w", strings.TrimPrefix(path, "/"), err)
+	}
+	return c.send(ctx, http.MethodPost, f, path, query, &buf, mw.FormDataContentType(), out)
+}
+
 func (c *Client) do(ctx context.Context, method string, f Family, path string, query url.Values, in, out any) error {
+	if in == nil {
+		return c.send(ctx, method, f, path, query, nil, "", out)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(in); err != nil {
+		return fmt.Errorf("wxclient: %s: encode request: %w", strings.TrimPrefix(path, "/"), err)
+	}
+	return c.send(ctx, method, f, path, query, &buf, "application/json; charset=utf-8", out)
+}
+
+// send makes the request with body, of contentType, and decodes the answer.
+func (c *Client) send(ctx context.Context, method string, f Family, path string, query url.Values, body io.Reader, contentType string, out any) error {
 	op := strings.TrimPrefix(path, "/")
 	u, err := c.URL(f, path, query)
 	if err != nil {
 		return err
 	}
-	var body io.Reader
-	if in != nil {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(in); err != nil {
-			return fmt.Errorf("wxclient: %s: encode request: %w", op, err)
-		}
-		body = &buf
-	}
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return fmt.Errorf("wxclient: %s: %s", op, redact(err.Error()))
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 

@@ -292,6 +292,15 @@ func (p *AccessTokenProvider) PostJSON(ctx context.Context, path string, query u
 	})
 }
 
+// PostFile is Client.PostFile in the credential's family with the access
+// token added to query, retried once with a fresh token if WeChat says the
+// token expired.
+func (p *AccessTokenProvider) PostFile(ctx context.Context, path string, query url.Values, field, filename string, content []byte, out any) error {
+	return p.Do(ctx, func(ctx context.Context, token string) error {
+		return p.client.PostFile(ctx, p.cred.Family, path, withToken(query, token), field, filename, content, out)
+	})
+}
+
 func withToken(query url.Values, token string) url.Values {
 	q := make(url.Values, len(query)+1)
 	for k, v := range query {

@@ -63,6 +63,8 @@ func (s *Server) Register(mux Mux) {
 	route("DELETE /api/v1/tokens/{id}", s.revokeToken)
 	route("POST /api/v1/products", s.putProduct)
 	route("GET /api/v1/products", s.listProducts)
+	route("GET /api/v1/brands/{brand}", s.getBrand)
+	route("PUT /api/v1/brands/{brand}", s.putBrand)
 	route("GET /api/v1/customers", s.findCustomers)
 	route("GET /api/v1/customers/{id}", s.getCustomer)
 	route("GET /api/v1/customers/{id}/messages", s.listMessages)
@@ -252,12 +254,14 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// replyRequest is an associate's reply: a text, an image, a card, or a
-// template message for a client outside the service window (see
-// clienteling.Outgoing). Product cards by sku are not sent from here.
+// replyRequest is an associate's reply: a text, an image, an article or
+// link, a template message for a client outside the service window (see
+// clienteling.Outgoing), or a product card by sku with an optional note
+// (see clienteling.CardRequest).
 type replyRequest struct {
 	clienteling.Outgoing
-	SKU string `json:"sku,omitempty"`
+	SKU  string `json:"sku,omitempty"`
+	Note string `json:"note,omitempty"`
 }
 
 // reply queues an associate's message to a client and answers 202 with it:
@@ -267,8 +271,14 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) error {
 	if err := httpjson.Decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.SKU != "" && req.Type != clienteling.TypeCard {
+	if req.Type == clienteling.TypeCard {
+		return s.sendCard(w, r, &req)
+	}
+	if req.SKU != "" {
 		return clienteling.FieldError("sku", "is not used by type %s", req.Type)
+	}
+	if req.Note != "" {
+		return clienteling.FieldError("note", "is not used by type %s", req.Type)
 	}
 	m, err := s.svc.Send(r.Context(), clienteling.CustomerID(r.PathValue("id")), &req.Outgoing)
 	if err != nil {

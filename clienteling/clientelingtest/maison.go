@@ -15,8 +15,10 @@ import (
 //
 // with one client for each of amy, sophie and ben, each of whom has
 // written, so that each has a conversation and an open service window.
-// amy and ben already have their QR codes. The clock stands at noon on a
-// Monday in Shanghai, inside every boutique's hours.
+// amy and ben already have their QR codes. The brand "maison" has its
+// settings, the catalog one product in stock (MaisonBag), and cards link
+// to MaisonPublicURL. The clock stands at noon on a Monday in Shanghai,
+// inside every boutique's hours.
 type Maison struct {
 	DB      *store.DB
 	Service *clienteling.Service
@@ -24,7 +26,15 @@ type Maison struct {
 	// Own is amy's client; Sophies is hidden from amy, Bens from amy and
 	// from chenjing.
 	Own, Sophies, Bens *clienteling.Customer
+	// CardKey signs the maison's card links.
+	CardKey clienteling.CardKey
 }
+
+// The maison's catalog and card links.
+const (
+	MaisonBag       clienteling.SKU = "MAISON-BAG-01"
+	MaisonPublicURL                 = "https://salon.example"
+)
 
 // The principals of the four roles in the maison, as Authenticate makes
 // them.
@@ -69,6 +79,23 @@ func NewMaison(tb testing.TB) *Maison {
 	); err != nil {
 		tb.Fatal(err)
 	}
+	if _, err := m.Service.PutBrand(ctx, &clienteling.Brand{ID: "maison", Name: "Maison", Accent: "#1A2B3C", DefaultCurrency: "CNY",
+		LogoURL: "https://images.example.com/maison/logo.png"}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := m.Service.PutProducts(ctx, &clienteling.Product{SKU: MaisonBag, Title: clienteling.Localized{"zh-CN": "月光手袋", "en": "Moonlight bag"},
+		Description: clienteling.Localized{"zh-CN": "小牛皮", "en": "Calfskin"}, Category: "bags",
+		Images: []string{"https://images.example.com/maison/bag-1.jpg", "https://images.example.com/maison/bag-2.jpg"},
+		Price:  clienteling.Money{Amount: 2850000, Currency: "CNY"}, Sizes: []string{"S", "M"},
+		Stock: map[clienteling.BoutiqueID]int{"sh-plaza66": 2, "bj-skp": 0}}); err != nil {
+		tb.Fatal(err)
+	}
+	key, err := db.CardKey(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m.CardKey = key
+	m.Service.SetCards(clienteling.CardSettings{Key: key, PublicURL: MaisonPublicURL})
 	// Codes already made: the QR route answers without asking WeChat.
 	for _, id := range []clienteling.AssociateID{"amy", "ben"} {
 		if _, err := db.SetAssociateQRCode(ctx, id, "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="+string(id)); err != nil {

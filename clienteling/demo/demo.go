@@ -18,6 +18,12 @@ const (
 	BrandName                     = "Maison Lumière"
 )
 
+// Brand returns the demo maison's settings: the look of its pages.
+func Brand() *clienteling.Brand {
+	return &clienteling.Brand{ID: BrandID, Name: BrandName, LogoURL: "https://images.example.com/maison-lumiere/logo.png",
+		Accent: "#8C6D46", DefaultCurrency: "CNY"}
+}
+
 // The demo boutiques.
 const (
 	Shanghai clienteling.BoutiqueID = "sh-plaza66"
@@ -115,6 +121,9 @@ func IsEmpty(ctx context.Context, svc *clienteling.Service) (bool, error) {
 // run again. A nil history skips the conversations.
 func Seed(ctx context.Context, svc *clienteling.Service, history HistoryWriter, now time.Time) error {
 	ctx = clienteling.WithPrincipal(ctx, clienteling.System())
+	if err := seedBrand(ctx, svc); err != nil {
+		return err
+	}
 	if err := seedBoutiques(ctx, svc); err != nil {
 		return err
 	}
@@ -137,6 +146,19 @@ func Seed(ctx context.Context, svc *clienteling.Service, history HistoryWriter, 
 	}
 	if err := history.AppendMessages(ctx, ms); err != nil {
 		return fmt.Errorf("seed demo conversations: %w", err)
+	}
+	return nil
+}
+
+// seedBrand adds the maison's settings unless it has some: an operator may
+// have changed its look.
+func seedBrand(ctx context.Context, svc *clienteling.Service) error {
+	_, err := svc.Brand(ctx, BrandID)
+	if clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+		return err
+	}
+	if _, err := svc.PutBrand(ctx, Brand()); err != nil {
+		return fmt.Errorf("seed demo brand: %w", err)
 	}
 	return nil
 }

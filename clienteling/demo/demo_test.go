@@ -41,10 +41,19 @@ func TestSeed(t *testing.T) {
 	checkSeeded(t, svc, now)
 
 	t.Run("OKAgain", func(t *testing.T) {
+		admin := clienteling.WithPrincipal(ctx, clienteling.System())
+		edited := demo.Brand()
+		edited.Accent = "#000000"
+		if _, err := svc.PutBrand(admin, edited); err != nil {
+			t.Fatal(err)
+		}
 		if err := demo.Seed(ctx, svc, db, now.Add(time.Hour)); err != nil {
 			t.Fatalf("second Seed: %v", err)
 		}
 		checkSeeded(t, svc, now)
+		if b, err := svc.Brand(admin, demo.BrandID); err != nil || b.Accent != "#000000" {
+			t.Errorf("brand after a second seed: %+v, %v; want the operator's accent kept", b, err)
+		}
 	})
 }
 
@@ -52,6 +61,11 @@ func TestSeed(t *testing.T) {
 func checkSeeded(t *testing.T, svc *clienteling.Service, now time.Time) {
 	t.Helper()
 	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System())
+
+	brand, err := svc.Brand(ctx, demo.BrandID)
+	if err != nil || brand.Name != demo.BrandName || brand.DefaultCurrency != "CNY" || brand.LogoURL == "" || len(brand.Accent) != 7 {
+		t.Fatalf("brand: %+v, %v", brand, err)
+	}
 
 	bs, err := svc.Boutiques(ctx)
 	if err != nil || len(bs) != 2 {

@@ -43,6 +43,21 @@ func TestAPIValidation(t *testing.T) {
 		{"ErrTokenRole", "POST", "/api/v1/tokens", testAdminToken, `{"subject":"amy","role":"root"}`, 400, "invalid", "role"},
 		{"ErrTokenUnknownAssociate", "POST", "/api/v1/tokens", testAdminToken, `{"subject":"nobody","role":"associate"}`, 400, "invalid", "subject"},
 		{"ErrLimit", "GET", "/api/v1/products?limit=0", testAdminToken, nil, 400, "invalid", "limit"},
+		{"ErrPriceCurrency", "POST", "/api/v1/products", testAdminToken,
+			`{"sku":"X1","title":{"en":"X"},"price":{"amount":100,"currency":"XYZ"}}`, 400, "invalid", "price.currency"},
+		{"ErrUnknownBrand", "GET", "/api/v1/brands/no-such-house", testAdminToken, nil, 404, "not_found", ""},
+		{"ErrBrandAccent", "PUT", "/api/v1/brands/maison-lumiere", testAdminToken,
+			`{"name":"Maison Lumière","accent":"#8C6D4","default_currency":"CNY"}`, 400, "invalid", "accent"},
+		{"ErrBrandCurrency", "PUT", "/api/v1/brands/maison-lumiere", testAdminToken,
+			`{"name":"Maison Lumière","default_currency":"ABC"}`, 400, "invalid", "default_currency"},
+		{"ErrBrandLogo", "PUT", "/api/v1/brands/maison-lumiere", testAdminToken,
+			`{"name":"Maison Lumière","logo_url":"logo.png","default_currency":"CNY"}`, 400, "invalid", "logo_url"},
+		{"ErrBrandOtherID", "PUT", "/api/v1/brands/maison-lumiere", testAdminToken,
+			`{"id":"another-house","name":"Maison Lumière","default_currency":"CNY"}`, 400, "invalid", "id"},
+		{"ErrBrandBadID", "PUT", "/api/v1/brands/Maison%20Lumiere", testAdminToken,
+			`{"name":"Maison Lumière","default_currency":"CNY"}`, 400, "invalid", "id"},
+		{"ErrBrandUnknownField", "PUT", "/api/v1/brands/maison-lumiere", testAdminToken,
+			`{"name":"Maison Lumière","default_currency":"CNY","font":"Didot"}`, 400, "invalid", "font"},
 		{"ErrNoRoute", "GET", "/api/v1/nothing", testAdminToken, nil, 404, "not_found", ""},
 		{"ErrWrongMethod", "DELETE", "/api/v1/boutiques", testAdminToken, nil, 405, "method_not_allowed", ""},
 		{"ErrWrongMethodNoToken", "DELETE", "/api/v1/boutiques", "", nil, 401, "unauthorized", ""},
@@ -146,5 +161,47 @@ func TestAPIRoles(t *testing.T) {
 				t.Fatalf("crm sees an unmasked identity %q", x)
 			}
 		}
+	}
+}
+
+// A brand's settings are created, read and replaced over the API; a
+// refused change leaves them as they were.
+func TestBrandAPI(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t, func(c *Config) { c.Sandbox = "on" })
+	amy := tokenFor(t, m, "amy", "associate")
+	type brand struct {
+		ID              string `json:"id"`
+		Name            string `json:"name"`
+		LogoURL         string `json:"logo_url"`
+		Accent          string `json:"accent"`
+		DefaultCurrency string `json:"default_currency"`
+	}
+	body := `{"name":"Atelier Nord","logo_url":"https://images.example.com/atelier.png","accent":"#0A0B0C","default_currency":"HKD"}`
+	var got brand
+	if status := call(t, m, "PUT", "/api/v1/brands/atelier-nord", testAdminToken, body, &got); status != http.StatusCreated {
+		t.Fatalf("create: %d, want 201", status)
+	}
+	want := brand{"atelier-nord", "Atelier Nord", "https://images.example.com/atelier.png", "#0A0B0C", "HKD"}
+	if got != want {
+		t.Fatalf("answered %+v, want %+v", got, want)
+	}
+	if status := call(t, m, "PUT", "/api/v1/brands/atelier-nord", amy, body, nil); status != http.StatusForbidden {
+		t.Fatalf("an associate's change: %d, want 403", status)
+	}
+	if status := call(t, m, "PUT", "/api/v1/brands/atelier-nord", testAdminToken, strings.Replace(body, "#0A0B0C", "teal", 1), nil); status != http.StatusBadRequest {
+		t.Fatalf("bad accent: %d, want 400", status)
+	}
+	got = brand{}
+	if status := call(t, m, "GET", "/api/v1/brands/atelier-nord", amy, nil, &got); status != http.StatusOK || got != want {
+		t.Fatalf("read by an associate: %d %+v, want 200 %+v", status, got, want)
+	}
+	replaced := strings.Replace(body, "HKD", "CNY", 1)
+	if status := call(t, m, "PUT", "/api/v1/brands/atelier-nord", testAdminToken, replaced, &got); status != http.StatusOK || got.DefaultCurrency != "CNY" {
+		t.Fatalf("replace: %d %+v, want 200 with CNY", status, got)
+	}
+	// The sandbox seeds the demo maison's look.
+	if status := call(t, m, "GET", "/api/v1/brands/maison-lumiere", amy, nil, &got); status != http.StatusOK || got.Name != "Maison Lumière" {
+		t.Fatalf("demo brand: %d %+v", status, got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,9 @@ type Config struct {
 	SLAAfterHours      time.Duration
 	DefaultBoutique    string
 	BrandName          string
+	CardTTL            time.Duration // how long a product card's link opens its page
+	OAMiniProgramAppID string        // the mini program that shows cards, or empty: news
+	OAMiniProgramPage  string        // its page for a card, without a query
 
 	// unparsed holds, by variable, the error of the last value given to a
 	// setting that did not parse.
@@ -197,6 +201,9 @@ func (c *Config) settings() []setting {
 		{"sla-other", "SALON_SLA_OTHER", "15m", "time to answer other clients inside opening hours", into(&c.SLAOther, parseDuration), false},
 		{"sla-after-hours", "SALON_SLA_AFTER_HOURS", "30m", "time to answer, from the next opening, a client who wrote while closed", into(&c.SLAAfterHours, parseDuration), false},
 		{"brand-name", "SALON_BRAND_NAME", "", "the house's name, as the bot's welcome says it (default: a welcome without a name)", asIs(&c.BrandName), false},
+		{"oa-miniprogram-appid", "SALON_OA_MINIPROGRAM_APPID", "", "mini program linked to the Official Account that shows product cards (default: cards are articles linking to SALON_PUBLIC_URL/c/)", asIs(&c.OAMiniProgramAppID), false},
+		{"oa-miniprogram-pagepath", "SALON_OA_MINIPROGRAM_PAGEPATH", "", "its page that shows a card, given ?card=<token>, e.g. pages/card/card", asIs(&c.OAMiniProgramPage), false},
+		{"card-ttl", "SALON_CARD_TTL", "168h", "how long the link of a product card sent to a client opens its page", into(&c.CardTTL, parseDuration), false},
 		{"default-boutique", "SALON_DEFAULT_BOUTIQUE", "", "boutique whose queue receives clients of no boutique (default: the first by id)", asIs(&c.DefaultBoutique), false},
 	}
 }
@@ -312,6 +319,20 @@ func (c *Config) Validate() error {
 	if err := c.SLA().Validate(); err != nil && c.unparsed[slaVariable(err)] == nil {
 		bad(slaVariable(err), "%s", clienteling.ErrorMessage(err))
 	}
+	if c.unparsed["SALON_CARD_TTL"] == nil && (c.CardTTL < time.Hour || c.CardTTL > maxCardTTL) {
+		bad("SALON_CARD_TTL", "must be between 1h and %s, got %s", maxCardTTL, c.CardTTL)
+	}
+	switch {
+	case c.OAMiniProgramAppID == "" && c.OAMiniProgramPage != "":
+		bad("SALON_OA_MINIPROGRAM_APPID", "is required with SALON_OA_MINIPROGRAM_PAGEPATH")
+	case c.OAMiniProgramAppID == "":
+	case !miniProgramAppID.MatchString(c.OAMiniProgramAppID):
+		bad("SALON_OA_MINIPROGRAM_APPID", "must be a mini program appid (wx and 16 hexadecimal digits), got %q", c.OAMiniProgramAppID)
+	case c.OAAppID == "":
+		bad("SALON_OA_MINIPROGRAM_APPID", "needs an Official Account (SALON_OA_APPID) to send its cards")
+	case !miniProgramPage.MatchString(c.OAMiniProgramPage):
+		bad("SALON_OA_MINIPROGRAM_PAGEPATH", "must be a page path such as pages/card/card, without a query, got %q", c.OAMiniProgramPage)
+	}
 	if len(c.BrandName) > 100 {
 		bad("SALON_BRAND_NAME", "must be at most 100 bytes")
 	}
@@ -325,6 +346,25 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Shapes of a mini program's appid and of a page path without a query.
+var (
+	miniProgramAppID = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
+	miniProgramPage  = regexp.MustCompile(`^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*(\.html)?$`)
+)
+
+// CardMiniProgram is the mini program page that shows cards, nil without
+// one.
+func (c *Config) CardMiniProgram() *clienteling.MiniProgramPage {
+	if c.OAMiniProgramAppID == "" {
+		return nil
+	}
+	return &clienteling.MiniProgramPage{AppID: c.OAMiniProgramAppID, PagePath: c.OAMiniProgramPage}
+}
+
+// maxCardTTL bounds SALON_CARD_TTL: a card carries the price of the day
+// it was sent, which a brand will not honour for ever.
+const maxCardTTL = 90 * 24 * time.Hour
 
 // SLA is the reply-due rules the settings describe; Validate checks them.
 func (c *Config) SLA() clienteling.SLA {

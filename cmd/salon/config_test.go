@@ -34,6 +34,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"ErrSLATooLong", nil, []string{"--sla-after-hours", "48h"}, "SALON_SLA_AFTER_HOURS"},
 		{"ErrSLATooShort", map[string]string{"SALON_SLA_OTHER": "10s"}, nil, "SALON_SLA_OTHER"},
 		{"ErrDefaultBoutique", map[string]string{"SALON_DEFAULT_BOUTIQUE": "Plaza 66"}, nil, "SALON_DEFAULT_BOUTIQUE"},
+		{"ErrCardTTL", map[string]string{"SALON_CARD_TTL": "7 days"}, nil, "SALON_CARD_TTL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,6 +110,16 @@ func TestConfigEachBadValueNamesItsVariable(t *testing.T) {
 		{"ErrSLAAfterHoursTooLong", map[string]string{"SALON_SLA_AFTER_HOURS": "25h"}, nil, "SALON_SLA_AFTER_HOURS"},
 		{"ErrBrandName", map[string]string{"SALON_BRAND_NAME": strings.Repeat("x", 101)}, nil, "SALON_BRAND_NAME"},
 		{"ErrDefaultBoutique", map[string]string{"SALON_DEFAULT_BOUTIQUE": "SH_Plaza"}, nil, "SALON_DEFAULT_BOUTIQUE"},
+		{"ErrCardTTLNotADuration", map[string]string{"SALON_CARD_TTL": "7d"}, nil, "SALON_CARD_TTL"},
+		{"ErrCardTTLFlag", nil, []string{"--card-ttl", "soon"}, "SALON_CARD_TTL"},
+		{"ErrCardTTLZero", map[string]string{"SALON_CARD_TTL": "0s"}, nil, "SALON_CARD_TTL"},
+		{"ErrCardTTLNegative", map[string]string{"SALON_CARD_TTL": "-1h"}, nil, "SALON_CARD_TTL"},
+		{"ErrCardTTLTooLong", map[string]string{"SALON_CARD_TTL": "2161h"}, nil, "SALON_CARD_TTL"},
+		{"ErrMiniProgramAppID", with(with(oa, "SALON_OA_MINIPROGRAM_APPID", "wxNOTHEX"), "SALON_OA_MINIPROGRAM_PAGEPATH", "pages/card/card"), nil, "SALON_OA_MINIPROGRAM_APPID"},
+		{"ErrMiniProgramWithoutPage", with(oa, "SALON_OA_MINIPROGRAM_APPID", "wx0123456789abcdef"), nil, "SALON_OA_MINIPROGRAM_PAGEPATH"},
+		{"ErrMiniProgramPageQuery", with(with(oa, "SALON_OA_MINIPROGRAM_APPID", "wx0123456789abcdef"), "SALON_OA_MINIPROGRAM_PAGEPATH", "pages/card?x=1"), nil, "SALON_OA_MINIPROGRAM_PAGEPATH"},
+		{"ErrMiniProgramPageWithoutAppID", with(oa, "SALON_OA_MINIPROGRAM_PAGEPATH", "pages/card/card"), nil, "SALON_OA_MINIPROGRAM_APPID"},
+		{"ErrMiniProgramWithoutOA", map[string]string{"SALON_OA_MINIPROGRAM_APPID": "wx0123456789abcdef", "SALON_OA_MINIPROGRAM_PAGEPATH": "pages/card/card"}, nil, "SALON_OA_MINIPROGRAM_APPID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +169,9 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if cfg.WeChatAPIBase != "https://api.weixin.qq.com" || cfg.WeComAPIBase != "https://qyapi.weixin.qq.com" || cfg.PayAPIBase != "https://api.mch.weixin.qq.com" {
 		t.Errorf("API bases: got %q, %q, %q", cfg.WeChatAPIBase, cfg.WeComAPIBase, cfg.PayAPIBase)
+	}
+	if cfg.CardTTL != clienteling.DefaultCardTTL {
+		t.Errorf("card TTL: got %v, want %v", cfg.CardTTL, clienteling.DefaultCardTTL)
 	}
 }
 

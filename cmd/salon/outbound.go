@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/salonhq/salon/bot/outbound"
+	"github.com/salonhq/salon/bot/thumbs"
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/locales"
 )
@@ -20,6 +21,9 @@ func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error
 	var apis outbound.APIs
 	if m.oa != nil {
 		apis.OA = m.oa
+		// Mini-program cards need their picture in the Official
+		// Account's media store.
+		apis.OAThumbs = thumbs.New(m.oa, thumbs.Options{Now: m.clock().Now})
 	}
 	kf, err := m.kfProvider(client)
 	if err != nil {
@@ -27,6 +31,9 @@ func (m *Main) startOutbound(ctx context.Context, client *wxclient.Client) error
 	}
 	if kf != nil {
 		apis.Kf = kf
+		// Product cards reach 微信客服 as links whose thumbnail is the
+		// product's picture, uploaded with the 微信客服 token.
+		apis.Thumbs = thumbs.New(kf, thumbs.Options{Now: m.clock().Now})
 	}
 	opts := m.Outbound
 	opts.Log, opts.Registerer, opts.Recorded = m.Log, m.Registry, m.relay.Wake

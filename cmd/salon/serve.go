@@ -95,6 +95,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
+	cardKey, err := m.DB.CardKey(ctx)
+	if err != nil {
+		return err
+	}
 
 	m.Registry = newRegistry()
 	mux := http.NewServeMux()
@@ -178,6 +182,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// place back soon. Callback bodies get their own shorter deadline
 	// (callbackReadTimeout); the server's longer one is for uploads.
 	m.listener = limitConns(l, m.Config.MaxConns)
+	// Links start with the public URL, which by default is the address
+	// just bound; no request is served before this.
+	m.Service.SetCards(clienteling.CardSettings{Key: cardKey, PublicURL: m.PublicURL(), TTL: m.Config.CardTTL,
+		MiniProgram: m.Config.CardMiniProgram()})
 	m.server = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
