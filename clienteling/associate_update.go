@@ -29,7 +29,8 @@ type AssociatePatch struct {
 // UpdateAssociate applies patch to associate id. An associate may set
 // their own status between active and away; their boutique's managers and
 // admins may change anything, including departures and hours. Others get
-// ENOTFOUND (an associate outside one's boutique is not shown).
+// ENOTFOUND (an associate outside one's boutique, or one's brand, is not
+// shown).
 func (s *Service) UpdateAssociate(ctx context.Context, id AssociateID, patch *AssociatePatch) (*Associate, error) {
 	if err := require(ctx, RoleAssociate, RoleManager, RoleAdmin); err != nil {
 		return nil, err
@@ -54,6 +55,9 @@ func (s *Service) UpdateAssociate(ctx context.Context, id AssociateID, patch *As
 		if a.Boutique != p.Boutique {
 			return nil, Errorf(ENOTFOUND, "associate not found")
 		}
+	}
+	if err := s.associateInScope(ctx, a); err != nil {
+		return nil, err
 	}
 	return s.store.UpdateAssociate(ctx, id, func(a *Associate) error {
 		if patch.Status != nil {

@@ -6,8 +6,8 @@ import "context"
 const (
 	RoleAssociate = "associate" // their own clients
 	RoleManager   = "manager"   // their boutique's clients
-	RoleCRM       = "crm"       // every boutique's clients, personal data masked and redacted
-	RoleAdmin     = "admin"     // everything
+	RoleCRM       = "crm"       // every boutique's clients (of one brand, if limited), personal data masked and redacted
+	RoleAdmin     = "admin"     // everything (of one brand, if limited)
 )
 
 // Principal is who is acting: the holder of a bearer token, or the system.
@@ -15,6 +15,9 @@ type Principal struct {
 	Subject  string     // associate userid for associates and managers
 	Role     string     // one of the Role constants
 	Boutique BoutiqueID // for associates and managers
+	// Brand limits an admin or the CRM team to one brand's boutiques and
+	// clients; empty is group-wide (see brand.go).
+	Brand BrandID
 }
 
 // System returns the principal of Salon's own work (callbacks, timers,

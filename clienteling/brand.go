@@ -29,7 +29,8 @@ type BrandStore interface {
 }
 
 // PutBrand creates or replaces a brand's settings. Admin only: they are
-// what every client of the brand sees.
+// what every client of the brand sees. A brand-limited admin changes only
+// its own brand's.
 func (s *Service) PutBrand(ctx context.Context, b *Brand) (created bool, err error) {
 	if err := require(ctx, RoleAdmin); err != nil {
 		return false, err
@@ -37,14 +38,21 @@ func (s *Service) PutBrand(ctx context.Context, b *Brand) (created bool, err err
 	if err := Validate(b); err != nil {
 		return false, err
 	}
+	if p := PrincipalFrom(ctx); p.Brand != "" && p.Brand != b.ID {
+		return false, outsideBrand(p.Brand, "id", "may not change another brand's settings")
+	}
 	b.UpdatedAt = s.clock.Now().UTC()
 	return s.store.PutBrand(ctx, b)
 }
 
-// Brand returns a brand's settings. Everyone signed in may read them.
+// Brand returns a brand's settings. Everyone signed in may read them, but
+// a brand-limited token sees only its own brand.
 func (s *Service) Brand(ctx context.Context, id BrandID) (*Brand, error) {
 	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
 		return nil, err
+	}
+	if p := PrincipalFrom(ctx); p.Brand != "" && p.Brand != id {
+		return nil, Errorf(ENOTFOUND, "brand not found")
 	}
 	return s.store.FindBrand(ctx, id)
 }

@@ -17,14 +17,18 @@ type CustomerExport struct {
 }
 
 // ExportCustomer gathers everything held on the client, unredacted. Admin
-// only: the document names the client and holds their whole history. The
-// history is read page by page but returned whole, in memory.
+// only: the document names the client and holds their whole history. An
+// admin limited to a brand exports only its brand's clients (ENOTFOUND for
+// others). The history is read page by page but returned whole, in memory.
 func (s *Service) ExportCustomer(ctx context.Context, id CustomerID) (*CustomerExport, error) {
 	if err := require(ctx, RoleAdmin); err != nil {
 		return nil, err
 	}
 	c, err := s.store.FindCustomerByID(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.inScope(ctx, c); err != nil {
 		return nil, err
 	}
 	x := &CustomerExport{Customer: c, ExportedAt: s.clock.Now().UTC()}
@@ -48,10 +52,20 @@ func (s *Service) ExportCustomer(ctx context.Context, id CustomerID) (*CustomerE
 
 // EraseCustomer erases the client, their identities, history and notes in
 // one transaction that also records customer.erased. Admin only; ENOTFOUND
-// for an unknown id.
+// for an unknown id, and, for an admin limited to a brand, for another
+// brand's client.
 func (s *Service) EraseCustomer(ctx context.Context, id CustomerID) error {
 	if err := require(ctx, RoleAdmin); err != nil {
 		return err
+	}
+	if p := PrincipalFrom(ctx); p.Brand != "" {
+		c, err := s.store.FindCustomerByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.inScope(ctx, c); err != nil {
+			return err
+		}
 	}
 	if err := s.store.DeleteCustomer(ctx, id); err != nil {
 		return err

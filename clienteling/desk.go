@@ -1,6 +1,10 @@
 package clienteling
 
-import "context"
+import (
+	"context"
+	"maps"
+	"slices"
+)
 
 // serves reports whether the acting associate is the one the client's
 // conversation was routed to, though not their advisor: a colleague
@@ -26,7 +30,7 @@ func (s *Service) Conversation(ctx context.Context, id CustomerID) (*Conversatio
 
 // Conversations lists waiting conversations, oldest wait first: an
 // associate sees those waiting for them, a manager their boutique's, the
-// CRM team and admins any.
+// CRM team and admins any (their brand's boutiques', if limited).
 func (s *Service) Conversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error) {
 	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
 		return nil, err
@@ -43,8 +47,50 @@ func (s *Service) Conversations(ctx context.Context, f ConversationFilter) ([]*C
 		}
 		f.Boutique = p.Boutique
 	}
-	return s.store.Conversations(ctx, f)
+	sc, err := s.scope(ctx)
+	if err != nil || sc == nil {
+		if err != nil {
+			return nil, err
+		}
+		return s.store.Conversations(ctx, f)
+	}
+	return s.brandConversations(ctx, sc, f)
 }
+
+// brandConversations is Conversations for a principal limited to a brand:
+// each of its boutiques' queues, merged in the order of the wait. A
+// conversation routed to no boutique belongs to no brand.
+func (s *Service) brandConversations(ctx context.Context, sc *brandScope, f ConversationFilter) ([]*Conversation, error) {
+	boutiques := slices.Sorted(maps.Keys(sc.boutiques))
+	if f.Boutique != "" {
+		if !sc.hasBoutique(f.Boutique) {
+			return nil, nil
+		}
+		boutiques = []BoutiqueID{f.Boutique}
+	}
+	var out []*Conversation
+	for _, b := range boutiques {
+		f.Boutique = b
+		cs, err := s.store.Conversations(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	slices.SortStableFunc(out, func(a, b *Conversation) int { return a.WaitingSince.Compare(b.WaitingSince) })
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultConversationList
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// defaultConversationList bounds a brand's merged listing when the caller
+// sets no limit, as the store bounds one boutique's.
+const defaultConversationList = 500
 
 // AssignConversation hands a client's conversation to associate to: a
 // manager within their boutique, or an admin. ENOTFOUND for a client the
@@ -70,6 +116,10 @@ func (s *Service) AssignConversation(ctx context.Context, id CustomerID, to Asso
 		return nil, err
 	}
 	p := PrincipalFrom(ctx)
+	if s.associateInScope(ctx, a) != nil {
+		// Nor another brand's, to an admin limited to one.
+		return nil, FieldError("associate", "no such associate")
+	}
 	var by AssociateID
 	if p.Role == RoleManager {
 		if a.Boutique != p.Boutique {

@@ -95,6 +95,9 @@ func (s *Service) AssociateCodes(ctx context.Context, id AssociateID, makers Cod
 	if !allowed || a.Status == StatusDeparted {
 		return nil, Errorf(ENOTFOUND, "associate not found")
 	}
+	if err := s.associateInScope(ctx, a); err != nil {
+		return nil, err
+	}
 	codes := &AssociateCodes{Scene: AdvisorScenePrefix + string(id), URL: a.QRCode, WeCom: a.WeCom}
 	if codes.URL == "" && makers.OA != nil {
 		url, err := makers.OA.PermanentQRCode(ctx, codes.Scene)

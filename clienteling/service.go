@@ -77,10 +77,20 @@ func require(ctx context.Context, roles ...string) error {
 	return Errorf(EFORBIDDEN, "the %s role may not do this", p.Role)
 }
 
-// CreateBoutique adds a boutique. Admin only.
+// CreateBoutique adds a boutique. Admin only; an admin limited to a brand
+// adds boutiques of that brand (one given none is given it), and another
+// brand's is EFORBIDDEN.
 func (s *Service) CreateBoutique(ctx context.Context, b *Boutique) error {
 	if err := require(ctx, RoleAdmin); err != nil {
 		return err
+	}
+	if p := PrincipalFrom(ctx); p.Brand != "" {
+		if b.Brand == "" {
+			b.Brand = p.Brand
+		}
+		if b.Brand != p.Brand {
+			return outsideBrand(p.Brand, "brand", "may only create boutiques of brand %s", p.Brand)
+		}
 	}
 	if err := Validate(b); err != nil {
 		return err
@@ -88,15 +98,25 @@ func (s *Service) CreateBoutique(ctx context.Context, b *Boutique) error {
 	return s.store.CreateBoutique(ctx, b)
 }
 
-// Boutiques lists the boutiques. Everyone signed in may see them.
+// Boutiques lists the boutiques. Everyone signed in may see them, but a
+// principal limited to a brand sees only that brand's.
 func (s *Service) Boutiques(ctx context.Context) ([]*Boutique, error) {
 	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
 		return nil, err
 	}
-	return s.store.Boutiques(ctx)
+	bs, err := s.store.Boutiques(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p := PrincipalFrom(ctx); p.Brand != "" {
+		return slices.DeleteFunc(bs, func(b *Boutique) bool { return b.Brand != p.Brand }), nil
+	}
+	return bs, nil
 }
 
-// CreateAssociates adds associates, all or none. Admin only.
+// CreateAssociates adds associates, all or none. Admin only; an admin
+// limited to a brand adds associates to its brand's boutiques only
+// (EFORBIDDEN, field "boutique", for any other, existing or not).
 func (s *Service) CreateAssociates(ctx context.Context, as ...*Associate) error {
 	if err := require(ctx, RoleAdmin); err != nil {
 		return err
@@ -107,11 +127,20 @@ func (s *Service) CreateAssociates(ctx context.Context, as ...*Associate) error 
 			return err
 		}
 	}
+	sc, err := s.scope(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if !sc.hasAssociate(a) {
+			return outsideBrand(sc.brand, "boutique", "may only add associates to boutiques of brand %s", sc.brand)
+		}
+	}
 	return s.store.CreateAssociates(ctx, as)
 }
 
 // Associates lists associates: an associate or manager sees their boutique's,
-// the CRM team and admins every boutique's.
+// the CRM team and admins every boutique's (of their brand, if limited).
 func (s *Service) Associates(ctx context.Context, f AssociateFilter) ([]*Associate, error) {
 	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
 		return nil, err
@@ -122,16 +151,29 @@ func (s *Service) Associates(ctx context.Context, f AssociateFilter) ([]*Associa
 		}
 		f.Boutique = p.Boutique
 	}
-	return s.store.FindAssociates(ctx, f)
+	as, err := s.store.FindAssociates(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := s.scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(as, func(a *Associate) bool { return !sc.hasAssociate(a) }), nil
 }
 
 // PutProducts creates or replaces catalog products, all or none. Admin and
-// CRM team: prices are the brand's, never an associate's. Stock may name
-// only boutiques that exist (ENOTFOUND, field stock): a card is refused
-// when no boutique has the piece, and a misspelt one would hide that.
+// CRM team, group-wide: prices are the brand's, never an associate's, and
+// the catalog is shared by every brand, so a token limited to one may not
+// change it (EFORBIDDEN). Stock may name only boutiques that exist
+// (ENOTFOUND, field stock): a card is refused when no boutique has the
+// piece, and a misspelt one would hide that.
 func (s *Service) PutProducts(ctx context.Context, ps ...*Product) error {
 	if err := require(ctx, RoleCRM, RoleAdmin); err != nil {
 		return err
+	}
+	if p := PrincipalFrom(ctx); p.Brand != "" {
+		return outsideBrand(p.Brand, "", "may not change the catalog, which every brand shares")
 	}
 	for _, p := range ps {
 		if err := Validate(p); err != nil {
@@ -166,12 +208,33 @@ func (s *Service) checkStockBoutiques(ctx context.Context, ps []*Product) error 
 	return nil
 }
 
-// FindProducts searches the catalog. Everyone signed in may.
+// FindProducts searches the catalog. Everyone signed in may; a principal
+// limited to a brand sees stock only in that brand's boutiques.
 func (s *Service) FindProducts(ctx context.Context, f ProductFilter) ([]*Product, error) {
 	if err := require(ctx, RoleAssociate, RoleManager, RoleCRM, RoleAdmin); err != nil {
 		return nil, err
 	}
-	return s.store.FindProducts(ctx, f)
+	ps, err := s.store.FindProducts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := s.scope(ctx)
+	if err != nil || sc == nil {
+		return ps, err
+	}
+	for _, p := range ps {
+		if p.Stock == nil {
+			continue
+		}
+		stock := make(map[BoutiqueID]int, len(p.Stock))
+		for b, n := range p.Stock {
+			if sc.hasBoutique(b) {
+				stock[b] = n
+			}
+		}
+		p.Stock = stock
+	}
+	return ps, nil
 }
 
 // CanSee reports whether p may see customer c: an associate their own
@@ -230,6 +293,9 @@ func (s *Service) findReadable(ctx context.Context, id CustomerID) (*Customer, e
 	if !CanSee(PrincipalFrom(ctx), c) && !s.serves(ctx, c) {
 		return nil, Errorf(ENOTFOUND, "customer not found")
 	}
+	if err := s.inScope(ctx, c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -259,6 +325,9 @@ func (s *Service) FindCustomerByIdentity(ctx context.Context, id Identity) (*Cus
 	if err != nil {
 		return nil, err
 	}
+	if err := s.inScope(ctx, c); err != nil {
+		return nil, err
+	}
 	return s.visibleOrServed(ctx, c)
 }
 
@@ -275,24 +344,46 @@ func (s *Service) FindCustomers(ctx context.Context, f CustomerFilter) ([]*Custo
 	case RoleManager:
 		f.Boutique = &p.Boutique
 	}
-	cs, err := s.store.FindCustomers(ctx, f)
+	sc, err := s.scope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := cs[:0]
-	for _, c := range cs {
-		if v, err := visible(p, c); err == nil {
-			out = append(out, v)
+	var out []*Customer
+	// A brand's clients are not indexed as such: read pages until the
+	// limit is met by clients in scope, so that paging by the last id
+	// still walks the whole book.
+	for {
+		cs, err := s.store.FindCustomers(ctx, f)
+		if err != nil {
+			return nil, err
 		}
+		for _, c := range cs {
+			if ok, err := s.owns(ctx, sc, c); err != nil {
+				return nil, err
+			} else if !ok {
+				continue
+			}
+			if v, err := visible(p, c); err == nil {
+				out = append(out, v)
+			}
+		}
+		if f.Limit == 0 || len(cs) < f.Limit || len(out) >= f.Limit {
+			break
+		}
+		f.After = cs[len(cs)-1].ID
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
 	}
 	return out, nil
 }
 
-// ImportCustomers creates customers, all or none. Admin only. A customer
+// ImportCustomers creates customers, all or none. Admin, group-wide (the
+// command line imports; an import names boutiques of any brand). A customer
 // whose advisor or boutique does not exist is refused (ENOTFOUND naming the
 // field): nothing could later reach or correct such a link.
 func (s *Service) ImportCustomers(ctx context.Context, cs ...*Customer) error {
-	if err := require(ctx, RoleAdmin); err != nil {
+	if err := RequireGroupWide(ctx, "import clients", RoleAdmin); err != nil {
 		return err
 	}
 	for _, c := range cs {

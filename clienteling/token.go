@@ -55,6 +55,10 @@ type Token struct {
 	ID      TokenID `json:"id"`
 	Subject string  `json:"subject" validate:"required,max=64"`
 	Role    string  `json:"role" validate:"required,oneof=associate manager crm admin"`
+	// Brand limits an admin or CRM token to one brand (see brand.go);
+	// empty is group-wide. Associates and managers are limited by their
+	// boutique already, and take none.
+	Brand BrandID `json:"brand,omitempty" validate:"omitempty,slug"`
 	// ExpiresIn asks at issue for the token to expire this many seconds
 	// later; zero means never. Not stored: ExpiresAt is.
 	ExpiresIn  int64     `json:"expires_in,omitzero"`
@@ -127,7 +131,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
 		return nil, Errorf(EUNAUTHORIZED, "expired bearer token")
 	}
-	p := &Principal{Subject: t.Subject, Role: t.Role}
+	p := &Principal{Subject: t.Subject, Role: t.Role, Brand: t.Brand}
 	if t.Role == RoleAssociate || t.Role == RoleManager {
 		a, err := s.store.FindAssociate(ctx, AssociateID(t.Subject))
 		if ErrorCode(err) == ENOTFOUND {
@@ -192,7 +196,9 @@ func (u *tokenUses) release(id TokenID) {
 // IssueToken creates a bearer token for t.Subject with t.Role, expiring
 // after t.ExpiresIn seconds if set, and returns its secret, which is shown
 // once and never stored. Admin only. Associate and manager tokens must
-// name an existing associate of that role or wider.
+// name an existing associate of that role or wider. An admin limited to a
+// brand issues only within it: tokens of its brand's associates, and admin
+// and CRM tokens limited to its brand, never a group-wide one.
 func (s *Service) IssueToken(ctx context.Context, t *Token) (string, error) {
 	if err := require(ctx, RoleAdmin); err != nil {
 		return "", err
@@ -204,9 +210,14 @@ func (s *Service) IssueToken(ctx context.Context, t *Token) (string, error) {
 		return "", FieldError("expires_in", "must be from %d (a minute) to %d (a year) seconds, or absent for a token that does not expire",
 			MinTokenLifetime, MaxTokenLifetime)
 	}
+	if err := s.checkTokenBrand(ctx, t); err != nil {
+		return "", err
+	}
 	if t.Role == RoleAssociate || t.Role == RoleManager {
 		a, err := s.store.FindAssociate(ctx, AssociateID(t.Subject))
-		if ErrorCode(err) == ENOTFOUND {
+		if ErrorCode(err) == ENOTFOUND || (err == nil && s.associateInScope(ctx, a) != nil) {
+			// Another brand's associate is not shown to a brand-limited
+			// admin: naming one is naming nobody.
 			return "", FieldError("subject", "no associate with this userid")
 		} else if err != nil {
 			return "", err
@@ -231,15 +242,24 @@ func (s *Service) IssueToken(ctx context.Context, t *Token) (string, error) {
 }
 
 // Tokens lists the issued tokens, oldest first, without their secrets,
-// which are not stored. Admin only. The bootstrap admin token is not among
-// them: `salon token rotate-admin` replaces it.
+// which are not stored. Admin only; an admin limited to a brand sees the
+// tokens within it (see tokenInScope). The bootstrap admin token is not
+// among them: `salon token rotate-admin` replaces it.
 func (s *Service) Tokens(ctx context.Context) ([]*Token, error) {
 	if err := require(ctx, RoleAdmin); err != nil {
 		return nil, err
 	}
-	ts, err := s.store.Tokens(ctx)
+	all, err := s.store.Tokens(ctx)
 	if err != nil {
 		return nil, err
+	}
+	ts := all[:0]
+	for _, t := range all {
+		if ok, err := s.tokenInScope(ctx, t); err != nil {
+			return nil, err
+		} else if ok {
+			ts = append(ts, t)
+		}
 	}
 	slices.SortFunc(ts, func(a, b *Token) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
@@ -252,7 +272,8 @@ func (s *Service) Tokens(ctx context.Context) ([]*Token, error) {
 
 // RevokeToken revokes token id at once: its next request is refused. A
 // revoked token stays listed, with the time of its revocation; revoking it
-// again changes nothing. Admin only.
+// again changes nothing. Admin only; a token outside a brand-limited
+// admin's view is ENOTFOUND to it.
 func (s *Service) RevokeToken(ctx context.Context, id TokenID) (*Token, error) {
 	if err := require(ctx, RoleAdmin); err != nil {
 		return nil, err
@@ -260,5 +281,73 @@ func (s *Service) RevokeToken(ctx context.Context, id TokenID) (*Token, error) {
 	if _, ok := id.Prefix(); !ok {
 		return nil, FieldError("id", "is not a token id (16 lowercase hex digits)")
 	}
+	if p := PrincipalFrom(ctx); p.Brand != "" {
+		t, err := s.findToken(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok, err := s.tokenInScope(ctx, t); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, Errorf(ENOTFOUND, "token not found")
+		}
+	}
 	return s.store.RevokeToken(ctx, id, s.clock.Now().UTC())
+}
+
+// findToken returns the issued token id, or ENOTFOUND. Tokens are few, so
+// a brand-limited revocation may afford a scan.
+func (s *Service) findToken(ctx context.Context, id TokenID) (*Token, error) {
+	ts, err := s.store.Tokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if t.ID == id {
+			return t, nil
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "token not found")
+}
+
+// checkTokenBrand checks the brand asked for t: a slug that some boutique
+// carries, only for the admin and CRM roles, and, when the issuer is
+// limited to a brand, that brand (EFORBIDDEN otherwise: a brand's admin
+// never mints a group-wide token).
+func (s *Service) checkTokenBrand(ctx context.Context, t *Token) error {
+	if t.Brand != "" && t.Role != RoleAdmin && t.Role != RoleCRM {
+		return FieldError("brand", "is only for admin and crm tokens: an associate's or manager's view follows their boutique")
+	}
+	if p := PrincipalFrom(ctx); p.Brand != "" && (t.Role == RoleAdmin || t.Role == RoleCRM) && t.Brand != p.Brand {
+		return outsideBrand(p.Brand, "brand", "may only issue admin and crm tokens limited to brand %s", p.Brand)
+	}
+	if t.Brand == "" {
+		return nil
+	}
+	if ok, err := s.brandCarried(ctx, t.Brand); err != nil {
+		return err
+	} else if !ok {
+		return FieldError("brand", "no boutique carries this brand")
+	}
+	return nil
+}
+
+// tokenInScope reports whether the acting admin may see token t: any,
+// group-wide; limited to a brand, the admin and CRM tokens limited to that
+// brand and the tokens of associates who work for it.
+func (s *Service) tokenInScope(ctx context.Context, t *Token) (bool, error) {
+	sc, err := s.scope(ctx)
+	if err != nil || sc == nil {
+		return sc == nil, err
+	}
+	if t.Role == RoleAdmin || t.Role == RoleCRM {
+		return t.Brand == sc.brand, nil
+	}
+	a, err := s.store.FindAssociate(ctx, AssociateID(t.Subject))
+	if ErrorCode(err) == ENOTFOUND {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return sc.hasAssociate(a), nil
 }

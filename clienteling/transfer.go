@@ -62,7 +62,7 @@ func (s *Service) SetTransferNotice(fn func(lang, advisorName string) string) { 
 // Transfer moves clients from t.From's book to t.To's and returns how many
 // moved. Admins may move any book; a manager only within their boutique
 // (both associates in it; one of another boutique is ENOTFOUND, as if
-// unknown). t.To must exist (ENOTFOUND), not have departed
+// unknown); an admin limited to a brand only within it (likewise). t.To must exist (ENOTFOUND), not have departed
 // (ECONFLICT) and belong to the same brand (EINVALID). Every listed client
 // must be in t.From's book, or nothing moves (EINVALID, field "customers").
 func (s *Service) Transfer(ctx context.Context, t *Transfer) (int, error) {
@@ -96,14 +96,18 @@ func (s *Service) Transfer(ctx context.Context, t *Transfer) (int, error) {
 	// A manager does not see another boutique's associates (as in
 	// Associates and UpdateAssociate): naming one is naming nobody, and
 	// checked before anything else is said of them.
-	if p := PrincipalFrom(ctx); p.Role == RoleManager {
-		for _, side := range []struct {
-			field string
-			a     *Associate
-		}{{"from", from}, {"to", to}} {
-			if side.a.Boutique != p.Boutique {
-				return 0, &Error{Code: ENOTFOUND, Field: side.field, Message: fmt.Sprintf("no associate %s", side.a.UserID)}
-			}
+	// Likewise for staff of another brand, to a principal limited to one.
+	sc, err := s.scope(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p := PrincipalFrom(ctx)
+	for _, side := range []struct {
+		field string
+		a     *Associate
+	}{{"from", from}, {"to", to}} {
+		if (p.Role == RoleManager && side.a.Boutique != p.Boutique) || !sc.hasAssociate(side.a) {
+			return 0, &Error{Code: ENOTFOUND, Field: side.field, Message: fmt.Sprintf("no associate %s", side.a.UserID)}
 		}
 	}
 	if to.Status == StatusDeparted {

@@ -273,11 +273,13 @@ func (r *productRecord) domain(sku string) *clienteling.Product {
 }
 
 // tokenRecord is an issued token. Version 1 had no expiry, use or
-// revocation times; they read as zero: never.
+// revocation times; they read as zero: never. Records written before
+// tokens could be limited to a brand have none: group-wide, as they were.
 type tokenRecord struct {
 	V          int       `json:"v"`
 	Subject    string    `json:"subject"`
 	Role       string    `json:"role"`
+	Brand      string    `json:"brand,omitempty"`
 	CreatedAt  time.Time `json:"created"`
 	ExpiresAt  time.Time `json:"expires,omitzero"`
 	LastUsedAt time.Time `json:"used,omitzero"`

@@ -124,14 +124,14 @@ func findTokenKey(tx *bolt.Tx, id clienteling.TokenID) ([]byte, *tokenRecord) {
 }
 
 func tokenToRecord(t *clienteling.Token) *tokenRecord {
-	return &tokenRecord{V: 1, Subject: t.Subject, Role: t.Role, CreatedAt: t.CreatedAt,
+	return &tokenRecord{V: 1, Subject: t.Subject, Role: t.Role, Brand: string(t.Brand), CreatedAt: t.CreatedAt,
 		ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
 }
 
 func (r *tokenRecord) domain(hash []byte) *clienteling.Token {
 	var h [32]byte
 	copy(h[:], hash)
-	return &clienteling.Token{ID: clienteling.TokenIDOf(h), Subject: r.Subject, Role: r.Role, CreatedAt: r.CreatedAt,
+	return &clienteling.Token{ID: clienteling.TokenIDOf(h), Subject: r.Subject, Role: r.Role, Brand: clienteling.BrandID(r.Brand), CreatedAt: r.CreatedAt,
 		ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
 }
 

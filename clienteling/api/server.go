@@ -289,9 +289,10 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) error {
 }
 
 // streamBackup sends a consistent copy of the database, for `salon backup`
-// while the server holds the file lock.
+// while the server holds the file lock. Group-wide admins only: the copy
+// holds every brand's data.
 func (s *Server) streamBackup(w http.ResponseWriter, r *http.Request) error {
-	if err := clienteling.Require(r.Context(), clienteling.RoleAdmin); err != nil {
+	if err := clienteling.RequireGroupWide(r.Context(), "take a backup", clienteling.RoleAdmin); err != nil {
 		return err
 	}
 	if s.backup == nil {

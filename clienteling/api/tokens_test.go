@@ -154,3 +154,47 @@ func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 		}
 	}
 }
+
+// TestIssueTokenBrandOverHTTP: "brand" is taken at issue, shown in the
+// list, and a bad one is refused naming the field; a brand-limited
+// admin's refusals name the rule.
+func TestIssueTokenBrandOverHTTP(t *testing.T) {
+	t.Parallel()
+	f := newMatrixFixture(t)
+	admin := f.tokens[clienteling.RoleAdmin]
+	status, body := f.do(t, http.MethodPost, "/api/v1/tokens", `{"subject":"ops-maison","role":"admin","brand":"maison"}`, admin)
+	if status != http.StatusCreated || !strings.Contains(body, `"brand":"maison"`) {
+		t.Fatalf("got %d, want 201 showing the brand: %s", status, body)
+	}
+	for _, tt := range []struct {
+		name, token, body string
+		status            int
+		field, message    string
+	}{
+		{"ErrMalformed", admin, `{"subject":"x","role":"crm","brand":"Maison Lumière"}`, http.StatusBadRequest, "brand", ""},
+		{"ErrUnknown", admin, `{"subject":"x","role":"crm","brand":"no-such-brand"}`, http.StatusBadRequest, "brand", "no boutique"},
+		{"ErrOnAssociate", admin, `{"subject":"amy","role":"associate","brand":"maison"}`, http.StatusBadRequest, "brand", ""},
+		{"ErrNotAString", admin, `{"subject":"x","role":"crm","brand":7}`, http.StatusBadRequest, "brand", ""},
+		{"ErrGroupWideByLimited", f.tokens[callerBrandAdmin], `{"subject":"x","role":"admin"}`, http.StatusForbidden, "brand", "limited to brand maison"},
+		{"ErrOtherBrandByLimited", f.tokens[callerBrandAdmin], `{"subject":"x","role":"crm","brand":"atelier"}`, http.StatusForbidden, "brand", "limited to brand maison"},
+	} {
+		status, body := f.do(t, http.MethodPost, "/api/v1/tokens", tt.body, tt.token)
+		var e httpjson.ErrorBody
+		_ = json.Unmarshal([]byte(body), &e)
+		if status != tt.status || e.Error.Field != tt.field || !strings.Contains(e.Error.Message, tt.message) {
+			t.Errorf("%s: got %d %q, want %d naming %s: %s", tt.name, status, e.Error.Field, tt.status, tt.field, body)
+		}
+	}
+	_, body = f.do(t, http.MethodGet, "/api/v1/tokens", "", admin)
+	var list struct{ Tokens []clienteling.Token }
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	brands := map[string]clienteling.BrandID{}
+	for _, tok := range list.Tokens {
+		brands[tok.Subject] = tok.Brand
+	}
+	if len(list.Tokens) != 9 || brands["ops-maison"] != "maison" || brands["atelier-crm"] != "atelier" || brands["ops"] != "" {
+		t.Fatalf("the list shows %d tokens with brands %v, want 9 with ops-maison's maison and ops group-wide", len(list.Tokens), brands)
+	}
+}

@@ -102,22 +102,25 @@ func NewMaison(tb testing.TB) *Maison {
 			tb.Fatal(err)
 		}
 	}
-	client := func(advisor clienteling.AssociateID, boutique clienteling.BoutiqueID, openid, name, phone string) *clienteling.Customer {
-		tb.Helper()
-		c := &clienteling.Customer{Name: name, Phone: phone, Advisor: advisor, Boutique: boutique, Tier: clienteling.TierVIP, Language: "zh-CN",
-			Identities: []clienteling.Identity{{Channel: clienteling.ChannelOA, ExternalID: openid}},
-			Consent:    clienteling.Consent{Contact: true, Profiling: true}}
-		if err := m.Service.ImportCustomers(ctx, c); err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := db.Receive(ctx, &clienteling.Inbound{Identity: c.Identities[0], DedupeKey: "oa:" + openid,
-			Message: clienteling.Message{Type: clienteling.TypeText, Text: "hello, is the bag in?"}}, clienteling.AnnounceReceived); err != nil {
-			tb.Fatal(err)
-		}
-		return c
-	}
-	m.Own = client("amy", "sh-plaza66", "oOwnClientOpenID01", "Lin Xiaoyu", "+8613800000001")
-	m.Sophies = client("sophie", "sh-plaza66", "oSophiesClientID02", "Qian Meiling", "+8613800000002")
-	m.Bens = client("ben", "bj-skp", "oBensClientOpenID3", "Zhou Ruoxi", "+8613800000003")
+	m.Own = m.client(tb, "amy", "sh-plaza66", "oOwnClientOpenID01", "Lin Xiaoyu", "+8613800000001")
+	m.Sophies = m.client(tb, "sophie", "sh-plaza66", "oSophiesClientID02", "Qian Meiling", "+8613800000002")
+	m.Bens = m.client(tb, "ben", "bj-skp", "oBensClientOpenID3", "Zhou Ruoxi", "+8613800000003")
 	return m
+}
+
+// client imports a VIP client of advisor's who has written once.
+func (m *Maison) client(tb testing.TB, advisor clienteling.AssociateID, boutique clienteling.BoutiqueID, openid, name, phone string) *clienteling.Customer {
+	tb.Helper()
+	ctx := clienteling.WithPrincipal(tb.Context(), clienteling.System())
+	c := &clienteling.Customer{Name: name, Phone: phone, Advisor: advisor, Boutique: boutique, Tier: clienteling.TierVIP, Language: "zh-CN",
+		Identities: []clienteling.Identity{{Channel: clienteling.ChannelOA, ExternalID: openid}},
+		Consent:    clienteling.Consent{Contact: true, Profiling: true}}
+	if err := m.Service.ImportCustomers(ctx, c); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := m.DB.Receive(ctx, &clienteling.Inbound{Identity: c.Identities[0], DedupeKey: "oa:" + openid,
+		Message: clienteling.Message{Type: clienteling.TypeText, Text: "hello, is the bag in?"}}, clienteling.AnnounceReceived); err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }
