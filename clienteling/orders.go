@@ -330,6 +330,22 @@ func (s *Orders) Refund(ctx context.Context, gateway PayGateway, id OrderID, req
 	if !canSeeOrder(p, o) {
 		return nil, nil, Errorf(ENOTFOUND, "order not found")
 	}
+	no := req.OutRefundNo
+	if no == "" {
+		// Derived from what was asked, so that asking again is the same
+		// refund: two equal partial refunds need their own numbers.
+		no = "R" + string(o.ID) + "-full"
+		if req.Amount > 0 {
+			no = "R" + string(o.ID) + "-" + strconv.FormatInt(req.Amount, 10)
+		}
+	}
+	if i := slices.IndexFunc(o.Refunds, func(r Refund) bool { return r.No == no }); i >= 0 && o.Refunds[i].Status != RefundProcessing {
+		r := o.Refunds[i]
+		return o, &r, nil
+	}
+	if o.Status != OrderPaid && !slices.ContainsFunc(o.Refunds, func(r Refund) bool { return r.No == no }) {
+		return nil, nil, Errorf(ECONFLICT, "only a paid order can be refunded; this one is %s", o.Status)
+	}
 	if gateway == nil {
 		return nil, nil, Errorf(EUNAVAILABLE, "WeChat Pay is not configured")
 	}
@@ -337,18 +353,9 @@ func (s *Orders) Refund(ctx context.Context, gateway PayGateway, id OrderID, req
 	if amount == 0 {
 		amount = o.Amount.Amount - o.Refunded()
 	}
-	no := req.OutRefundNo
-	if no == "" {
-		no = "R" + string(o.ID) + "-" + strconv.FormatInt(amount, 10) + "-" + strconv.Itoa(len(o.Refunds))
-	}
 	if i := slices.IndexFunc(o.Refunds, func(r Refund) bool { return r.No == no }); i >= 0 {
-		r := o.Refunds[i]
-		return o, &r, nil
-	}
-	if o.Status != OrderPaid {
-		return nil, nil, Errorf(ECONFLICT, "only a paid order can be refunded; this one is %s", o.Status)
-	}
-	if amount <= 0 || amount > o.Amount.Amount-o.Refunded() {
+		amount = o.Refunds[i].Amount.Amount
+	} else if amount <= 0 || amount > o.Amount.Amount-o.Refunded() {
 		return nil, nil, &Error{Code: EINVALID, Field: "amount", Message: "must be more than 0 and at most what remains to refund (" +
 			Money{Amount: o.Amount.Amount - o.Refunded(), Currency: o.Amount.Currency}.String() + ")"}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/salonhq/salon/bot/paygate"
 	"github.com/salonhq/salon/bot/wechatpay"
 	"github.com/salonhq/salon/clienteling"
 )
@@ -30,9 +31,9 @@ const sandboxPayDir = "sandbox-pay"
 // desk calls (query, close, refund, and the prepay the checkout page
 // needs), and the receiver of WeChat Pay's notifications.
 type payments struct {
+	*paygate.Gateway
 	client       *wechatpay.Client
 	appID, mchID string
-	notifyURL    func() string
 	orders       *clienteling.Orders
 	log          *slog.Logger
 	rejected     *prometheus.CounterVec
@@ -40,8 +41,6 @@ type payments struct {
 	// its events are relayed at once.
 	changed func()
 }
-
-var _ clienteling.PayGateway = (*payments)(nil)
 
 // payConfig is the WeChat Pay client configuration: the simulator's in
 // sandbox mode, the SALON_PAY_ settings otherwise; ok is false when
@@ -103,93 +102,18 @@ func (m *Main) startOrders(mux *http.ServeMux) error {
 	if err != nil {
 		return fmt.Errorf("WeChat Pay: %w", err)
 	}
-	m.pay = &payments{client: client, appID: cfg.AppID, mchID: cfg.MchID, orders: m.Orders, log: m.Log,
-		rejected: rejected, changed: m.relay.Wake, notifyURL: func() string {
-			if m.sandbox != nil {
-				return sandboxSelfURL(m) + payNotifyPath
-			}
-			return strings.TrimSuffix(m.PublicURL(), "/") + payNotifyPath
-		}}
+	gateway := paygate.New(client, cfg.AppID, cfg.MchID, func() string {
+		if m.sandbox != nil {
+			return sandboxSelfURL(m) + payNotifyPath
+		}
+		return strings.TrimSuffix(m.PublicURL(), "/") + payNotifyPath
+	})
+	m.pay = &payments{Gateway: gateway, client: client, appID: cfg.AppID, mchID: cfg.MchID, orders: m.Orders, log: m.Log,
+		rejected: rejected, changed: m.relay.Wake}
 	mux.HandleFunc("POST "+payNotifyPath, m.pay.handleNotify)
 	m.expirer = clienteling.NewOrderExpirer(m.Orders, m.pay, m.clock(), m.Log, m.relay.Wake)
 	m.workers.start("order expiry", m.expirer)
 	return nil
-}
-
-// Prepay registers an order with WeChat Pay (JSAPI, payable until the
-// order's expiry) and returns what the page hands to
-// WeixinJSBridge.invoke('getBrandWCPayRequest', ...). openid is the payer
-// under the pay app id.
-func (p *payments) Prepay(ctx context.Context, o *clienteling.Order, openid string, description string) (wechatpay.PayParams, error) {
-	prepay, err := p.client.JSAPI(ctx, wechatpay.JSAPIOrder{
-		Description: description, OutTradeNo: o.TradeNo, TimeExpire: o.ExpiresAt, NotifyURL: p.notifyURL(),
-		Amount: wechatpay.Amount{Total: o.Amount.Amount, Currency: o.Amount.Currency}, Payer: wechatpay.Payer{OpenID: openid},
-	})
-	if err != nil {
-		return wechatpay.PayParams{}, err
-	}
-	return p.client.PayParams(prepay)
-}
-
-// Query implements clienteling.PayGateway. An order WeChat Pay never saw
-// (the page never got as far as paying) is unpaid.
-func (p *payments) Query(ctx context.Context, o *clienteling.Order) (clienteling.PayState, error) {
-	t, err := p.client.QueryByOutTradeNo(ctx, o.TradeNo)
-	if wechatpay.IsCode(err, "ORDER_NOT_EXIST") {
-		return clienteling.PayState{}, nil
-	} else if err != nil {
-		return clienteling.PayState{}, err
-	}
-	at, paid := t.Paid()
-	if !paid {
-		return clienteling.PayState{}, nil
-	}
-	if t.AppID != p.appID {
-		return clienteling.PayState{}, &clienteling.PayMismatch{Reason: "appid"}
-	}
-	return clienteling.PayState{Paid: true, Payment: clienteling.Payment{TransactionID: t.TransactionID, At: at,
-		Amount: clienteling.Money{Amount: t.Amount.Total, Currency: currencyOf(t.Amount.Currency)}}}, nil
-}
-
-// Close implements clienteling.PayGateway.
-func (p *payments) Close(ctx context.Context, o *clienteling.Order) error {
-	err := p.client.CloseOrder(ctx, o.TradeNo)
-	if wechatpay.IsCode(err, "ORDER_NOT_EXIST") || wechatpay.IsCode(err, "ORDER_CLOSED") {
-		return nil
-	}
-	return err
-}
-
-// Refund implements clienteling.PayGateway.
-func (p *payments) Refund(ctx context.Context, o *clienteling.Order, r clienteling.Refund) (string, string, error) {
-	ans, err := p.client.Refund(ctx, wechatpay.RefundRequest{OutTradeNo: o.TradeNo, OutRefundNo: r.No, Reason: r.Reason,
-		NotifyURL: p.notifyURL(), Amount: wechatpay.RefundAmount{Refund: r.Amount.Amount, Total: o.Amount.Amount, Currency: o.Amount.Currency}})
-	if err != nil {
-		return "", "", err
-	}
-	return refundStatus(ans.Status), ans.RefundID, nil
-}
-
-// refundStatus is WeChat Pay's refund status as Salon writes it.
-func refundStatus(s string) string {
-	switch s {
-	case wechatpay.RefundSuccess:
-		return clienteling.RefundSucceeded
-	case wechatpay.RefundClosed:
-		return clienteling.RefundClosed
-	case wechatpay.RefundAbnormal:
-		return clienteling.RefundAbnormal
-	}
-	return clienteling.RefundProcessing
-}
-
-// currencyOf is a notification's currency: WeChat Pay may leave it out,
-// meaning CNY.
-func currencyOf(c string) string {
-	if c == "" {
-		return "CNY"
-	}
-	return c
 }
 
 // notifyReason names, for the metric and the log, why WeChat Pay's
@@ -282,13 +206,11 @@ func (p *payments) onTransaction(ctx context.Context, w http.ResponseWriter, t *
 		p.refuse(ctx, w, o, "appid")
 		return
 	}
-	at, paid := t.Paid()
-	if !paid {
+	if _, paid := t.Paid(); !paid {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	_, changed, err := p.orders.Paid(ctx, t.OutTradeNo, clienteling.Payment{TransactionID: t.TransactionID, At: at,
-		Amount: clienteling.Money{Amount: t.Amount.Total, Currency: currencyOf(t.Amount.Currency)}})
+	_, changed, err := p.orders.Paid(ctx, t.OutTradeNo, paygate.Payment(t))
 	var mismatch *clienteling.PayMismatch
 	switch {
 	case errors.As(err, &mismatch):
@@ -320,11 +242,8 @@ func (p *payments) onRefund(ctx context.Context, w http.ResponseWriter, n *wecha
 		p.refuse(ctx, w, o, "mchid")
 		return
 	}
-	at := time.Now()
-	if t, err := time.Parse(time.RFC3339, n.SuccessTime); err == nil {
-		at = t
-	}
-	_, changed, err := p.orders.RefundSettled(ctx, n.OutTradeNo, n.OutRefundNo, refundStatus(n.RefundStatus), n.RefundID, at)
+	_, changed, err := p.orders.RefundSettled(ctx, n.OutTradeNo, n.OutRefundNo, paygate.RefundStatus(n.RefundStatus), n.RefundID,
+		paygate.RefundTime(n, time.Now()))
 	switch {
 	case clienteling.ErrorCode(err) == clienteling.ENOTFOUND:
 		p.refuse(ctx, w, o, "unknown_refund")

@@ -161,6 +161,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	staffAPI := api.New(m.Service, m.DB, m.Log)
 	staffAPI.QRCodes = m.qrCodes()
 	staffAPI.ContactWays = m.contactWays()
+	staffAPI.Orders = m.Orders
+	if m.pay != nil {
+		staffAPI.Payments = m.pay.Gateway
+	}
 	staffAPI.Register(mux)
 	registerOps(mux, []readiness{
 		{name: "database", check: m.DB.Ping},
