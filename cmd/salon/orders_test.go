@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/salonhq/salon/bot/wechatpay"
+	"github.com/salonhq/salon/bot/wechatsim"
+	"github.com/salonhq/salon/bot/wechattest"
 	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/clientelingtest"
 )
@@ -460,5 +463,53 @@ func TestRefundRoundTrip(t *testing.T) {
 	}
 	if told := toldOf(t, m, demoVVIP, o.ID); len(told) != 3 {
 		t.Fatalf("client told %d times, want payment and two refunds: %q", len(told), told)
+	}
+}
+
+// Outside sandbox mode WeChat Pay is configured by the SALON_PAY_ settings
+// and key files: a payment made at (simulated) WeChat Pay comes back
+// through /pay/notify verified with the configured public key.
+func TestPayConfiguredFromKeyFiles(t *testing.T) {
+	t.Parallel()
+	keys := t.TempDir()
+	sim := wechattest.Start(t, wechattest.Options{PayV3KeyDir: keys})
+	creds, err := sim.Pay.Credentials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := MustRunMain(t, func(c *Config) {
+		c.Sandbox = SandboxOff
+		c.PayAPIBase = sim.URL()
+		c.PayAppID, c.PayMchID, c.PayAPIv3Key, c.PayCertSerial = creds.AppID, creds.MchID, creds.APIv3Key, creds.MerchantSerial
+		c.PayPrivateKeyFile = filepath.Join(keys, wechatsim.PayMerchantKeyFile)
+		c.PayPublicKeyID, c.PayPublicKeyFile = creds.PublicKeyID, filepath.Join(keys, wechatsim.PayPublicKeyFile)
+	})
+	ctx := clienteling.WithPrincipal(context.Background(), clienteling.System())
+	if err := m.Service.CreateBoutique(ctx, &clienteling.Boutique{ID: "sh-plaza66", Name: "Plaza 66", City: "Shanghai", Timezone: "Asia/Shanghai"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Service.PutProducts(ctx, &clienteling.Product{SKU: demoBag, Title: clienteling.Localized{"en": "Céleste"},
+		Price: clienteling.Money{Amount: 3250000, Currency: "CNY"}, Stock: map[clienteling.BoutiqueID]int{"sh-plaza66": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	c := &clienteling.Customer{Identities: []clienteling.Identity{{Channel: clienteling.ChannelOA, ExternalID: "oPAYER0001"}}, Language: "en"}
+	if err := m.DB.CreateCustomers(ctx, []*clienteling.Customer{c}); err != nil {
+		t.Fatal(err)
+	}
+	card := seedCard(t, m, c, demoBag)
+	o, err := m.Orders.Checkout(ctx, clienteling.CheckoutRequest{Card: card.ID, Customer: c.ID,
+		Delivery: clienteling.OrderDelivery{Method: clienteling.DeliveryCollect, Boutique: "sh-plaza66"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The simulator posts to SALON_PUBLIC_URL, which defaults to this server.
+	if _, err := m.pay.Prepay(ctx, o, "oPAYER0001", "Céleste"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Pay.CompletePayment(ctx, o.TradeNo); err != nil {
+		t.Fatal(err)
+	}
+	if got := orderOf(t, m, o.ID); got.Status != clienteling.OrderPaid {
+		t.Fatalf("order: %+v", got)
 	}
 }
