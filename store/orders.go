@@ -266,8 +266,11 @@ func (db *DB) tellClient(tx *bolt.Tx, o *clienteling.Order, text func(lang strin
 		return nil
 	}
 	m := &clienteling.Message{ID: clienteling.MessageID(clienteling.NewID()), Customer: c.ID, Channel: to.Channel,
-		Type: clienteling.TypeText, Text: text(c.Language), At: db.now().UTC(),
+		Type: clienteling.TypeText, Text: text(c.Language), At: db.now().UTC(), Author: clienteling.AuthorBot,
 		Direction: clienteling.DirectionOut, Status: clienteling.StatusQueued}
+	if err := clienteling.Validate(m); err != nil {
+		return err
+	}
 	if to.Channel == clienteling.ChannelWeCom {
 		w, err := serviceWindow(tx, c.ID, to.Channel, m.At)
 		if err != nil {

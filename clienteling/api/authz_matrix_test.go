@@ -70,6 +70,10 @@ var authzMatrix = []struct {
 	{"GET /api/v1/customers/{id}/conversation", "/api/v1/customers/{client}/conversation", "", statuses{200, 200, 200, 200}},
 	{"POST /api/v1/customers/{id}/conversation/assign", "/api/v1/customers/{client}/conversation/assign", `{"associate":"sophie"}`, statuses{403, 200, 403, 200}},
 	{"PATCH /api/v1/associates/{userid}", "/api/v1/associates/{staff}", `{"status":"away"}`, statuses{200, 200, 403, 200}},
+	{"GET /api/v1/orders", "/api/v1/orders", "", statuses{200, 200, 200, 200}},
+	{"GET /api/v1/orders", "/api/v1/orders?boutique=bj-skp&status=created", "", statuses{200, 200, 200, 200}},
+	{"GET /api/v1/orders/{id}", "/api/v1/orders/{order}", "", statuses{200, 200, 200, 200}},
+	{"POST /api/v1/orders/{id}/refunds", "/api/v1/orders/{order}/refunds", `{"amount":100,"reason":"alteration"}`, statuses{403, 202, 403, 202}},
 	{"GET /api/v1/openapi.json", "/api/v1/openapi.json", "", statuses{200, 200, 200, 200}},
 	{"/api/", "/api/v1/no-such-route", "", statuses{404, 404, 404, 404}},
 }
@@ -183,6 +187,8 @@ type matrixFixture struct {
 	// personal is what was typed of own's personal details into their
 	// profile, messages and notes (clientelingtest.SeedPersonalData).
 	personal []string
+	// orders are one order per client; own's is paid.
+	orders fixtureOrders
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -199,10 +205,14 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		}
 		f.tokens[p.Role] = secret
 	}
+	orders, gateway, placed := seedOrders(t, m)
+	f.orders = placed
 	f.before = f.snapshot(t)
 
 	mux := http.NewServeMux()
-	New(svc, db, slog.New(slog.DiscardHandler)).Register(mux)
+	a := New(svc, db, slog.New(slog.DiscardHandler))
+	a.Orders, a.Payments = orders, gateway
+	a.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	f.url = srv.URL
@@ -212,16 +222,16 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 // fill replaces the placeholders of s: with what the associate may touch,
 // or, if hidden, with what role must not see.
 func (f *matrixFixture) fill(s string, hidden bool, role string) string {
-	client, staff := f.own, "amy"
+	client, staff, order := f.own, "amy", f.orders.own
 	if hidden {
-		client, staff = f.bens, "ben"
+		client, staff, order = f.bens, "ben", f.orders.bens
 		if role == clienteling.RoleAssociate {
-			client = f.sophies
+			client, order = f.sophies, f.orders.sophies
 		}
 	}
 	token := clienteling.TokenIDOf(clienteling.HashSecret(f.tokens[clienteling.RoleCRM]))
 	return strings.NewReplacer("{client}", string(client.ID), "{openid}", client.Identities[0].ExternalID, "{staff}", staff,
-		"{token}", string(token)).Replace(s)
+		"{token}", string(token), "{order}", string(order)).Replace(s)
 }
 
 // do makes one request and returns the status and the body.
