@@ -105,6 +105,11 @@ func toldOf(t *testing.T, m *Main, openid string, order clienteling.OrderID) []s
 // postNotify sends a notification to /pay/notify.
 func postNotify(t *testing.T, m *Main, h http.Header, body []byte) (int, string) {
 	t.Helper()
+	return postNotifyB(t, m, h, body)
+}
+
+func postNotifyB(t testing.TB, m *Main, h http.Header, body []byte) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, m.URL()+payNotifyPath, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
