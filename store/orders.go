@@ -465,3 +465,25 @@ func (db *DB) RejectPayment(ctx context.Context, o *clienteling.Order, reason st
 			Data: clienteling.PayRejected{Order: o.ID, Reason: reason}}}, db.now())
 	})
 }
+
+// wantOrderIndexes adds to want the order indexes the orders imply: every
+// order under its trade number, live orders under their card and client,
+// unpaid ones under their expiry check.
+func wantOrderIndexes(tx *bolt.Tx, want map[string]map[string]string) error {
+	trade, card, expiry := map[string]string{}, map[string]string{}, map[string]string{}
+	want[string(bucketOrderTradeIndex)], want[string(bucketOrderCardIndex)], want[string(bucketOrderExpiry)] = trade, card, expiry
+	return tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {
+		var r orderRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		trade[r.TradeNo] = string(k)
+		if r.Status != clienteling.OrderCancelled {
+			card[string(joinKey(string(r.Card), string(r.Customer)))] = string(k)
+		}
+		if r.Status == clienteling.OrderCreated {
+			expiry[string(expiryKey(r.ExpiryCheck, r.ID))] = ""
+		}
+		return nil
+	})
+}
