@@ -98,6 +98,10 @@ type OrderExpirer struct {
 // Pay could not be asked.
 const expiryRetry = time.Minute
 
+// mismatchRetry is how long an order whose payment does not match waits
+// for its next check, once its boutique's managers were told.
+const mismatchRetry = time.Hour
+
 // NewOrderExpirer returns the expirer of orders; fired, if set, is called
 // after orders changed so that their events are relayed at once.
 func NewOrderExpirer(orders *Orders, gateway PayGateway, clock Timer, log *slog.Logger, fired func()) *OrderExpirer {
@@ -124,8 +128,15 @@ func (e *OrderExpirer) RunOnce(ctx context.Context) (time.Time, error) {
 		for _, o := range due {
 			c, err := e.settle(ctx, o)
 			if err != nil {
-				e.log.Warn("orders: expiry check failed; will retry", "order", o.ID, "err", err)
-				if err := e.orders.store.PostponeExpiry(ctx, o.ID, e.clock.Now().Add(expiryRetry)); err != nil {
+				retry := expiryRetry
+				if _, mismatch := err.(*PayMismatch); mismatch {
+					// People must look; asking again each minute would
+					// only repeat the alarm.
+					retry = mismatchRetry
+				} else {
+					e.log.Warn("orders: expiry check failed; will retry", "order", o.ID, "err", err)
+				}
+				if err := e.orders.store.PostponeExpiry(ctx, o.ID, e.clock.Now().Add(retry)); err != nil {
 					return time.Time{}, err
 				}
 			}
@@ -143,22 +154,25 @@ func (e *OrderExpirer) RunOnce(ctx context.Context) (time.Time, error) {
 // settle asks WeChat Pay about one due order, then records it paid or
 // closes it.
 func (e *OrderExpirer) settle(ctx context.Context, o *Order) (bool, error) {
+	var changed bool
 	st, err := e.gateway.Query(ctx, o)
-	if err != nil {
-		return false, err
-	}
 	if st.Paid {
-		_, changed, err := e.orders.Paid(ctx, o.TradeNo, st.Payment)
-		if _, mismatch := err.(*PayMismatch); mismatch {
-			e.log.Warn("orders: WeChat Pay reports a payment that does not match the order", "order", o.ID, "reason", err.(*PayMismatch).Reason)
-			return false, e.orders.Reject(ctx, o, err.(*PayMismatch).Reason)
+		_, changed, err = e.orders.Paid(ctx, o.TradeNo, st.Payment)
+	}
+	if m, mismatch := err.(*PayMismatch); mismatch {
+		e.log.Warn("orders: WeChat Pay reports a payment that does not match the order; nothing changed", "order", o.ID, "reason", m.Reason)
+		if err := e.orders.Reject(ctx, o, m.Reason); err != nil {
+			return false, err
 		}
+		return true, m
+	}
+	if st.Paid || err != nil {
 		return changed, err
 	}
 	if err := e.gateway.Close(ctx, o); err != nil {
 		return false, err
 	}
-	_, changed, err := e.orders.store.CloseOrder(ctx, o.ID)
+	_, changed, err = e.orders.store.CloseOrder(ctx, o.ID)
 	return changed, err
 }
 
