@@ -35,7 +35,7 @@ func demoCustomer(t *testing.T, m *Main, openid string) *clienteling.Customer {
 
 // seedCard puts in place a card of sku from amy at sh-plaza66 to c, as an
 // advisor's send records it.
-func seedCard(t *testing.T, m *Main, c *clienteling.Customer, sku clienteling.SKU) *clienteling.Card {
+func seedCard(t testing.TB, m *Main, c *clienteling.Customer, sku clienteling.SKU) *clienteling.Card {
 	t.Helper()
 	ctx := context.Background()
 	p, err := m.DB.FindProduct(ctx, sku)
