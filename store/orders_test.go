@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -158,5 +160,61 @@ func TestCheckoutRefusesBadInput(t *testing.T) {
 		Delivery: clienteling.OrderDelivery{Method: clienteling.DeliveryCourier, Address: addr, Slot: clock.Now().Add(24 * time.Hour)}})
 	if err != nil || o.Fulfilment != "sh-plaza66" {
 		t.Fatalf("delivery: %v %+v", err, o)
+	}
+}
+
+// The list follows the roles as clients do, and its filters: associate,
+// boutique, status, and creation time.
+func TestOrdersListByRoleAndFilters(t *testing.T) {
+	t.Parallel()
+	db, orders, clock := orderFixture(t, map[clienteling.BoutiqueID]int{"sh-plaza66": 5, "bj-skp": 5})
+	amys := cardFor(t, db, clock, "oLIST1")
+	first, err := orders.Checkout(ctx, clienteling.CheckoutRequest{Card: amys.ID, Customer: amys.Customer, Delivery: collect("sh-plaza66")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	bens := cardFor(t, db, clock, "oLIST2")
+	bens.ID, bens.Associate, bens.Boutique = clienteling.CardID(clienteling.NewID()), "ben", "bj-skp"
+	if err := db.SeedCard(ctx, bens); err != nil {
+		t.Fatal(err)
+	}
+	second, err := orders.Checkout(ctx, clienteling.CheckoutRequest{Card: bens.ID, Customer: bens.Customer, Delivery: collect("bj-skp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := func(p *clienteling.Principal) context.Context { return clienteling.WithPrincipal(ctx, p) }
+	ids := func(os []*clienteling.Order) []clienteling.OrderID {
+		var out []clienteling.OrderID
+		for _, o := range os {
+			out = append(out, o.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		who  *clienteling.Principal
+		f    clienteling.OrderFilter
+		want []clienteling.OrderID
+	}{
+		{"admin sees all, newest first", clientelingtest.AsAdmin, clienteling.OrderFilter{}, []clienteling.OrderID{second.ID, first.ID}},
+		{"associate sees their own", clientelingtest.AsAssociate, clienteling.OrderFilter{}, []clienteling.OrderID{first.ID}},
+		{"associate asking for another's", clientelingtest.AsAssociate, clienteling.OrderFilter{Associate: "ben"}, nil},
+		{"manager sees their boutique's", clientelingtest.AsManager, clienteling.OrderFilter{}, []clienteling.OrderID{first.ID}},
+		{"by boutique", clientelingtest.AsCRM, clienteling.OrderFilter{Boutique: "bj-skp"}, []clienteling.OrderID{second.ID}},
+		{"by status", clientelingtest.AsCRM, clienteling.OrderFilter{Status: clienteling.OrderPaid}, nil},
+		{"from", clientelingtest.AsCRM, clienteling.OrderFilter{From: clock.Now().Add(-time.Minute)}, []clienteling.OrderID{second.ID}},
+		{"to", clientelingtest.AsCRM, clienteling.OrderFilter{To: clock.Now().Add(-time.Minute)}, []clienteling.OrderID{first.ID}},
+	} {
+		got, err := orders.List(as(tc.who), tc.f)
+		if err != nil || !slices.Equal(ids(got), tc.want) {
+			t.Errorf("%s: got %v %v, want %v", tc.name, ids(got), err, tc.want)
+		}
+	}
+	if _, err := orders.List(as(clientelingtest.AsCRM), clienteling.OrderFilter{Status: "lost"}); clienteling.ErrorField(err) != "status" {
+		t.Errorf("unknown status: %v", err)
+	}
+	if _, err := orders.Get(as(clientelingtest.AsAssociate), second.ID); clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+		t.Errorf("an associate reads another's order: %v", err)
 	}
 }
