@@ -45,6 +45,11 @@ const (
 	EventConversationEscalated = "conversation.escalated"   // overdue twice over
 	EventDateUpcoming          = "date.upcoming"            // a client's important date is a week away
 	EventCardSent              = "card.sent"                // an associate offered a client a product
+	EventOrderCreated          = "order.created"            // a client pressed Pay: stock is held
+	EventOrderPaid             = "order.paid"               // WeChat Pay confirmed the payment
+	EventOrderCancelled        = "order.cancelled"          // unpaid at its expiry: closed, stock back
+	EventOrderRefund           = "order.refund"             // a refund was asked or settled
+	EventPayRejected           = "pay.rejected"             // a payment notification did not match its order
 )
 
 // SubjectKind says who an event is for, and so which subject carries it.
@@ -265,6 +270,29 @@ type CardSent struct {
 	ExpiresAt string      `json:"expires_at"`
 }
 
+// OrderChanged is an order's step: created, paid, cancelled, or a
+// refund's. Refund and RefundStatus are set for order.refund.
+type OrderChanged struct {
+	Order        OrderID     `json:"order"`
+	Customer     CustomerID  `json:"customer"`
+	Associate    AssociateID `json:"associate"`
+	Boutique     BoutiqueID  `json:"boutique"`
+	Status       string      `json:"status"`
+	Amount       int64       `json:"amount"`
+	Currency     string      `json:"currency"`
+	Refund       string      `json:"refund,omitempty"`
+	RefundStatus string      `json:"refund_status,omitempty"`
+	RefundAmount int64       `json:"refund_amount,omitempty"`
+}
+
+// PayRejected tells a boutique's managers that a payment notification for
+// one of its orders was refused: money may have moved that the order does
+// not show.
+type PayRejected struct {
+	Order  OrderID `json:"order"`
+	Reason string  `json:"reason"`
+}
+
 // EventSpec is one row of the event contract: an event type, the subjects
 // it goes to, the payload it carries there, and which of the payload's
 // fields are personal data (identify or describe a client).
@@ -300,6 +328,11 @@ var EventTable = []EventSpec{
 	{EventConversationEscalated, []SubjectKind{ToIntegrations, ToBoutique}, ConversationOverdue{}, []string{"customer"}},
 	{EventDateUpcoming, []SubjectKind{ToAssociate, ToBoutique}, DateUpcoming{}, []string{"customer", "kind", "date"}},
 	{EventCardSent, []SubjectKind{ToIntegrations}, CardSent{}, []string{"customer"}},
+	{EventOrderCreated, []SubjectKind{ToIntegrations}, OrderChanged{}, []string{"customer"}},
+	{EventOrderPaid, []SubjectKind{ToIntegrations, ToAssociate}, OrderChanged{}, []string{"customer"}},
+	{EventOrderCancelled, []SubjectKind{ToIntegrations}, OrderChanged{}, []string{"customer"}},
+	{EventOrderRefund, []SubjectKind{ToIntegrations, ToAssociate}, OrderChanged{}, []string{"customer"}},
+	{EventPayRejected, []SubjectKind{ToBoutique}, PayRejected{}, nil},
 }
 
 // EventSpecFor returns the row of the contract for an event of eventType on

@@ -231,8 +231,8 @@ func TestDecodeEvent(t *testing.T) {
 		}
 	})
 	t.Run("UnknownTypeHasNoData", func(t *testing.T) {
-		got, err := DecodeEvent(EventSubject("order.paid"), []byte(`{"v":1,"id":"E3","type":"order.paid","at":"2026-11-24T09:00:00Z","data":{"order":"O1"}}`))
-		if err != nil || got.Type != "order.paid" || got.ID != "E3" || got.Data != nil {
+		got, err := DecodeEvent(EventSubject("campaign.launched"), []byte(`{"v":1,"id":"E3","type":"campaign.launched","at":"2026-11-24T09:00:00Z","data":{"order":"O1"}}`))
+		if err != nil || got.Type != "campaign.launched" || got.ID != "E3" || got.Data != nil {
 			t.Errorf("got %+v, %v; want the envelope without data", got, err)
 		}
 	})

@@ -210,6 +210,15 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+	// 8 -> 9: orders, their indexes and expiry keys.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketOrders, bucketOrderTradeIndex, bucketOrderCardIndex, bucketOrderExpiry} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 }
 
 // SchemaVersion returns the version this build writes: one past the last

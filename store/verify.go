@@ -85,6 +85,9 @@ func (db *DB) VerifyIndexes() error {
 		if err != nil {
 			return err
 		}
+		if err := wantOrderIndexes(tx, want); err != nil {
+			return err
+		}
 		for _, name := range slices.Sorted(maps.Keys(want)) {
 			have := map[string]string{}
 			if err := tx.Bucket([]byte(name)).ForEach(func(k, v []byte) error {

@@ -110,6 +110,10 @@ var authzMatrix = []struct {
 	{"GET /api/v1/customers/{id}/conversation", "/api/v1/customers/{client}/conversation", "", statuses{200, 200, 200, 200, 200, 200}, 0},
 	{"POST /api/v1/customers/{id}/conversation/assign", "/api/v1/customers/{client}/conversation/assign", `{"associate":"sophie"}`, statuses{403, 200, 403, 200, 403, 200}, 0},
 	{"PATCH /api/v1/associates/{userid}", "/api/v1/associates/{staff}", `{"status":"away"}`, statuses{200, 200, 403, 200, 403, 200}, 0},
+	{"GET /api/v1/orders", "/api/v1/orders", "", statuses{200, 200, 200, 200, 200, 200}, 0},
+	{"GET /api/v1/orders", "/api/v1/orders?boutique=bj-skp&status=created", "", statuses{200, 200, 200, 200, 200, 200}, 0},
+	{"GET /api/v1/orders/{id}", "/api/v1/orders/{order}", "", statuses{200, 200, 200, 200, 200, 200}, 0},
+	{"POST /api/v1/orders/{id}/refunds", "/api/v1/orders/{order}/refunds", `{"amount":100,"reason":"alteration"}`, statuses{403, 202, 403, 202, 403, 202}, 0},
 	{"GET /api/v1/openapi.json", "/api/v1/openapi.json", "", statuses{200, 200, 200, 200, 200, 200}, 0},
 	{"/api/", "/api/v1/no-such-route", "", statuses{404, 404, 404, 404, 404, 404}, 0},
 }
@@ -248,6 +252,8 @@ type matrixFixture struct {
 	// personal is what was typed of own's personal details into their
 	// profile, messages and notes (clientelingtest.SeedPersonalData).
 	personal []string
+	// orders are one order per client; own's is paid.
+	orders fixtureOrders
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -273,10 +279,14 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		}
 		f.otherTokens = append(f.otherTokens, tok.ID)
 	}
+	orders, gateway, placed := seedOrders(t, g)
+	f.orders = placed
 	f.before, f.counts = f.snapshot(t), f.count(t)
 
 	mux := http.NewServeMux()
-	New(svc, db, slog.New(slog.DiscardHandler)).Register(mux)
+	a := New(svc, db, slog.New(slog.DiscardHandler))
+	a.Orders, a.Payments = orders, gateway
+	a.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	f.url = srv.URL
@@ -286,21 +296,21 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 // fill replaces the placeholders of s: with what the associate may touch,
 // or, if hidden, with what caller must not see.
 func (f *matrixFixture) fill(s string, hidden bool, caller string) string {
-	client, staff := f.own, "amy"
+	client, staff, order := f.own, "amy", f.orders.own
 	boutique, brand := clienteling.BoutiqueID("sh-plaza66"), clientelingtest.Brand
 	token := clienteling.TokenIDOf(clienteling.HashSecret(f.tokens[callerBrandCRM]))
 	switch {
 	case hidden && limited(caller):
-		client, staff = f.others, "xavier"
+		client, staff, order = f.others, "xavier", f.orders.others
 		boutique, brand, token = clientelingtest.OtherBoutique, clientelingtest.OtherBrand, f.otherTokens[0]
 	case hidden:
-		client, staff = f.bens, "ben"
+		client, staff, order = f.bens, "ben", f.orders.bens
 		if caller == clienteling.RoleAssociate {
-			client = f.sophies
+			client, order = f.sophies, f.orders.sophies
 		}
 	}
 	return strings.NewReplacer("{client}", string(client.ID), "{openid}", client.Identities[0].ExternalID, "{staff}", staff,
-		"{token}", string(token), "{boutique}", string(boutique), "{brand}", string(brand)).Replace(s)
+		"{token}", string(token), "{boutique}", string(boutique), "{brand}", string(brand), "{order}", string(order)).Replace(s)
 }
 
 // do makes one request and returns the status and the body.

@@ -514,6 +514,9 @@ func (f *matrixFixture) fillDocumented(path string) string {
 	if strings.HasPrefix(path, "/api/v1/tokens/") {
 		id = string(clienteling.TokenIDOf(clienteling.HashSecret(f.tokens[clienteling.RoleCRM])))
 	}
+	if strings.HasPrefix(path, "/api/v1/orders/") {
+		id = string(f.orders.own)
+	}
 	return strings.NewReplacer("{id}", id, "{userid}", "amy", "{brand}", "maison").Replace(path)
 }
 

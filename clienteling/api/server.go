@@ -29,6 +29,10 @@ type Server struct {
 	// ContactWays makes associates' WeCom contact ways on the same route;
 	// nil without WeCom.
 	ContactWays clienteling.ContactWayMaker
+	// Orders is the order desk; nil answers 503 on the orders routes.
+	Orders *clienteling.Orders
+	// Payments refunds through WeChat Pay; nil answers 503 on refunds.
+	Payments clienteling.PayGateway
 }
 
 // New returns the API over svc. backup may be nil, which disables the
@@ -78,6 +82,7 @@ func (s *Server) Register(mux Mux) {
 	route("GET /api/v1/admin/backup", s.streamBackup)
 	route("POST /api/v1/transfers", s.transfer)
 	s.registerDesk(route)
+	s.registerOrders(route)
 	mux.Handle(openAPIPattern, http.HandlerFunc(serveOpenAPI))
 	routes.Add(openAPIPattern)
 	mux.Handle("/api/", s.authenticated(routes.Unmatched))

@@ -52,7 +52,12 @@ type Config struct {
 	WeComKFAESKey      string
 	PayAppID           string
 	PayMchID           string
-	PayKey             string
+	PayAPIv3Key        string
+	PayCertSerial      string
+	PayPrivateKeyFile  string
+	PayPublicKeyID     string
+	PayPublicKeyFile   string
+	WeChatOAuthBase    string // http(s) URL
 	WeChatAPIBase      string // http(s) URL
 	WeComAPIBase       string // http(s) URL
 	PayAPIBase         string // http(s) URL
@@ -193,7 +198,12 @@ func (c *Config) settings() []setting {
 		{"wecom-kf-aeskey", "SALON_WECOM_KF_AESKEY", "", "WeCom customer service callback EncodingAESKey", asIs(&c.WeComKFAESKey), true},
 		{"pay-appid", "SALON_PAY_APPID", "", "WeChat Pay appid", asIs(&c.PayAppID), false},
 		{"pay-mchid", "SALON_PAY_MCHID", "", "WeChat Pay merchant id", asIs(&c.PayMchID), false},
-		{"pay-key", "SALON_PAY_KEY", "", "WeChat Pay API v2 key", asIs(&c.PayKey), true},
+		{"pay-apiv3-key", "SALON_PAY_APIV3_KEY", "", "WeChat Pay APIv3 key (32 characters), which decrypts notifications", asIs(&c.PayAPIv3Key), true},
+		{"pay-cert-serial", "SALON_PAY_CERT_SERIAL", "", "serial of the merchant API certificate", asIs(&c.PayCertSerial), false},
+		{"pay-private-key-file", "SALON_PAY_PRIVATE_KEY_FILE", "", "merchant API private key (PEM file), which signs WeChat Pay calls", asIs(&c.PayPrivateKeyFile), false},
+		{"pay-public-key-id", "SALON_PAY_PUBLIC_KEY_ID", "", "id of the WeChat Pay public key (PUB_KEY_ID_...)", asIs(&c.PayPublicKeyID), false},
+		{"pay-public-key-file", "SALON_PAY_PUBLIC_KEY_FILE", "", "WeChat Pay public key (PEM file), which verifies WeChat Pay's answers and notifications", asIs(&c.PayPublicKeyFile), false},
+		{"wechat-oauth-base", "SALON_WECHAT_OAUTH_BASE", "https://open.weixin.qq.com", "where Official Account web authorisation sends clients", asIs(&c.WeChatOAuthBase), false},
 		{"wechat-api-base", "SALON_WECHAT_API_BASE", "https://api.weixin.qq.com", "where Official Account API calls go", asIs(&c.WeChatAPIBase), false},
 		{"wecom-api-base", "SALON_WECOM_API_BASE", "https://qyapi.weixin.qq.com", "where WeCom API calls go", asIs(&c.WeComAPIBase), false},
 		{"pay-api-base", "SALON_PAY_API_BASE", "https://api.mch.weixin.qq.com", "where WeChat Pay API calls go", asIs(&c.PayAPIBase), false},
@@ -311,10 +321,19 @@ func (c *Config) Validate() error {
 	if c.WeComCorpID == "" && (c.WeComAppSecret != "" || c.WeComContactSecret != "" || c.WeComKFSecret != "") {
 		bad("SALON_WECOM_CORPID", "is required with any WeCom secret")
 	}
-	for _, b := range []struct{ env, v string }{{"SALON_WECHAT_API_BASE", c.WeChatAPIBase}, {"SALON_WECOM_API_BASE", c.WeComAPIBase}, {"SALON_PAY_API_BASE", c.PayAPIBase}} {
+	for _, b := range []struct{ env, v string }{{"SALON_WECHAT_API_BASE", c.WeChatAPIBase}, {"SALON_WECOM_API_BASE", c.WeComAPIBase}, {"SALON_PAY_API_BASE", c.PayAPIBase}, {"SALON_WECHAT_OAUTH_BASE", c.WeChatOAuthBase}} {
 		if u, err := url.Parse(b.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad(b.env, "must be an http(s) URL, got %q", b.v)
 		}
+	}
+	if missing := c.payMissing(); len(missing) > 0 {
+		bad(missing[0], "WeChat Pay needs every SALON_PAY_ setting; missing: %s", strings.Join(missing, ", "))
+	}
+	if c.PayAPIv3Key != "" && len(c.PayAPIv3Key) != 32 {
+		bad("SALON_PAY_APIV3_KEY", "must be the 32-character APIv3 key")
+	}
+	if c.PayPublicKeyID != "" && !strings.HasPrefix(c.PayPublicKeyID, "PUB_KEY_ID_") {
+		bad("SALON_PAY_PUBLIC_KEY_ID", "must start with PUB_KEY_ID_")
 	}
 	if err := c.SLA().Validate(); err != nil && c.unparsed[slaVariable(err)] == nil {
 		bad(slaVariable(err), "%s", clienteling.ErrorMessage(err))
@@ -365,6 +384,29 @@ func (c *Config) CardMiniProgram() *clienteling.MiniProgramPage {
 // maxCardTTL bounds SALON_CARD_TTL: a card carries the price of the day
 // it was sent, which a brand will not honour for ever.
 const maxCardTTL = 90 * 24 * time.Hour
+
+// payMissing names the WeChat Pay settings missing from a partial pay
+// configuration; none when all or none are set.
+func (c *Config) payMissing() []string {
+	set := []struct{ env, v string }{
+		{"SALON_PAY_APPID", c.PayAppID}, {"SALON_PAY_MCHID", c.PayMchID}, {"SALON_PAY_APIV3_KEY", c.PayAPIv3Key},
+		{"SALON_PAY_CERT_SERIAL", c.PayCertSerial}, {"SALON_PAY_PRIVATE_KEY_FILE", c.PayPrivateKeyFile},
+		{"SALON_PAY_PUBLIC_KEY_ID", c.PayPublicKeyID}, {"SALON_PAY_PUBLIC_KEY_FILE", c.PayPublicKeyFile},
+	}
+	var missing []string
+	for _, s := range set {
+		if s.v == "" {
+			missing = append(missing, s.env)
+		}
+	}
+	if len(missing) == len(set) {
+		return nil
+	}
+	return missing
+}
+
+// hasPay reports whether WeChat Pay is configured.
+func (c *Config) hasPay() bool { return c.PayMchID != "" && len(c.payMissing()) == 0 }
 
 // SLA is the reply-due rules the settings describe; Validate checks them.
 func (c *Config) SLA() clienteling.SLA {

@@ -65,6 +65,10 @@ func parseConfig(t *testing.T, env map[string]string, args ...string) (Config, e
 func TestConfigEachBadValueNamesItsVariable(t *testing.T) {
 	t.Parallel()
 	oa := map[string]string{"SALON_OA_APPID": "wx1", "SALON_OA_SECRET": "s", "SALON_OA_TOKEN": "t"}
+	pay := map[string]string{"SALON_PAY_APPID": "wx5a10000000000001", "SALON_PAY_MCHID": "1900000109",
+		"SALON_PAY_APIV3_KEY": strings.Repeat("k", 32), "SALON_PAY_CERT_SERIAL": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+		"SALON_PAY_PRIVATE_KEY_FILE": "apiclient_key.pem", "SALON_PAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0114232134912410000000000000",
+		"SALON_PAY_PUBLIC_KEY_FILE": "pub_key.pem"}
 	with := func(base map[string]string, k, v string) map[string]string {
 		m := map[string]string{k: v}
 		for bk, bv := range base {
@@ -103,6 +107,10 @@ func TestConfigEachBadValueNamesItsVariable(t *testing.T) {
 		{"ErrWeChatAPIBase", map[string]string{"SALON_WECHAT_API_BASE": "api.weixin.qq.com"}, nil, "SALON_WECHAT_API_BASE"},
 		{"ErrWeComAPIBase", map[string]string{"SALON_WECOM_API_BASE": "ftp://qyapi.weixin.qq.com"}, nil, "SALON_WECOM_API_BASE"},
 		{"ErrPayAPIBase", nil, []string{"--pay-api-base", "https://"}, "SALON_PAY_API_BASE"},
+		{"ErrPayPartial", map[string]string{"SALON_PAY_APPID": "wx5a10000000000001", "SALON_PAY_MCHID": "1900000109"}, nil, "SALON_PAY_APIV3_KEY"},
+		{"ErrPayAPIv3Key", with(pay, "SALON_PAY_APIV3_KEY", "short"), nil, "SALON_PAY_APIV3_KEY"},
+		{"ErrPayPublicKeyID", with(pay, "SALON_PAY_PUBLIC_KEY_ID", "0123"), nil, "SALON_PAY_PUBLIC_KEY_ID"},
+		{"ErrWeChatOAuthBase", map[string]string{"SALON_WECHAT_OAUTH_BASE": "open.weixin.qq.com"}, nil, "SALON_WECHAT_OAUTH_BASE"},
 		{"ErrSLATopNotADuration", map[string]string{"SALON_SLA_TOP": "5"}, nil, "SALON_SLA_TOP"},
 		{"ErrSLAOtherNotADuration", nil, []string{"--sla-other", "quarter"}, "SALON_SLA_OTHER"},
 		{"ErrSLAAfterHoursNotADuration", map[string]string{"SALON_SLA_AFTER_HOURS": "30 minutes"}, nil, "SALON_SLA_AFTER_HOURS"},

@@ -40,7 +40,8 @@ func startSandbox(ctx context.Context, m *Main, mux *http.ServeMux) (*sandboxMod
 			}
 		}
 	}
-	fake, err := wechatsim.New(wechatsim.Options{OAAppID: creds.OAAppID, OASecret: creds.OASecret, RecordLimit: 1000})
+	fake, err := wechatsim.New(wechatsim.Options{OAAppID: creds.OAAppID, OASecret: creds.OASecret, RecordLimit: 1000,
+		PayV3KeyDir: sandboxPayKeyDir(m.Config)})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: simulated WeChat: %w", err)
 	}

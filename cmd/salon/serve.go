@@ -60,6 +60,11 @@ type Main struct {
 	kfPuller   *kf.Puller  // nil unless 微信客服 is configured
 	wecom      *wecomParts // nil unless WeCom is configured
 	escalator  *clienteling.Escalator
+	// Orders is the order desk; pay and expirer are nil unless WeChat Pay
+	// is configured (always in sandbox mode).
+	Orders  *clienteling.Orders
+	pay     *payments
+	expirer *clienteling.OrderExpirer
 
 	generatedAdmin string // made at first start, stored and printed once it succeeded
 
@@ -139,6 +144,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.workers.start("outbox relay", m.relay)
 	m.Service.SetEventNotifier(m.relay.Wake)
 	m.startEscalator()
+	if err := m.startOrders(mux); err != nil {
+		return err
+	}
 	if err := m.startProfiles(client); err != nil {
 		return err
 	}
@@ -157,6 +165,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	staffAPI := api.New(m.Service, m.DB, m.Log)
 	staffAPI.QRCodes = m.qrCodes()
 	staffAPI.ContactWays = m.contactWays()
+	staffAPI.Orders = m.Orders
+	if m.pay != nil {
+		staffAPI.Payments = m.pay.Gateway
+	}
 	staffAPI.Register(mux)
 	registerOps(mux, []readiness{
 		{name: "database", check: m.DB.Ping},
