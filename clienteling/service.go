@@ -21,6 +21,7 @@ type Store interface {
 	TransferStore
 	ProductStore
 	TokenStore
+	SessionStore
 }
 
 // Clock tells the time; tests inject a fake one.

@@ -70,6 +70,7 @@ var authzMatrix = []struct {
 	{"GET /api/v1/customers/{id}/conversation", "/api/v1/customers/{client}/conversation", "", statuses{200, 200, 200, 200}},
 	{"POST /api/v1/customers/{id}/conversation/assign", "/api/v1/customers/{client}/conversation/assign", `{"associate":"sophie"}`, statuses{403, 200, 403, 200}},
 	{"PATCH /api/v1/associates/{userid}", "/api/v1/associates/{staff}", `{"status":"away"}`, statuses{200, 200, 403, 200}},
+	{"POST /api/v1/signin-links", "/api/v1/signin-links", `{"associate":"{staff}"}`, statuses{403, 201, 403, 201}},
 	{"GET /api/v1/openapi.json", "/api/v1/openapi.json", "", statuses{200, 200, 200, 200}},
 	{"/api/", "/api/v1/no-such-route", "", statuses{404, 404, 404, 404}},
 }

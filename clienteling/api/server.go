@@ -29,6 +29,9 @@ type Server struct {
 	// ContactWays makes associates' WeCom contact ways on the same route;
 	// nil without WeCom.
 	ContactWays clienteling.ContactWayMaker
+	// PublicURL is the base of the console links the API hands out; empty
+	// takes the request's host.
+	PublicURL string
 }
 
 // New returns the API over svc. backup may be nil, which disables the
@@ -75,6 +78,7 @@ func (s *Server) Register(mux Mux) {
 	route("POST /api/v1/associates/{userid}/qrcode", s.associateQRCode)
 	route("GET /api/v1/admin/backup", s.streamBackup)
 	route("POST /api/v1/transfers", s.transfer)
+	route("POST /api/v1/signin-links", s.issueSignInLink)
 	s.registerDesk(route)
 	mux.Handle(openAPIPattern, http.HandlerFunc(serveOpenAPI))
 	routes.Add(openAPIPattern)
