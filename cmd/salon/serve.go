@@ -153,7 +153,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	staffAPI := api.New(m.Service, m.DB, m.Log)
 	staffAPI.QRCodes = m.qrCodes()
 	staffAPI.ContactWays = m.contactWays()
+	staffAPI.PublicURL = m.Config.PublicURL
 	staffAPI.Register(mux)
+	if err := m.mountConsole(ctx, mux); err != nil {
+		return err
+	}
 	registerOps(mux, []readiness{
 		{name: "database", check: m.DB.Ping},
 		{name: "nats", check: m.Bus.Ready},
