@@ -246,7 +246,8 @@ func (c *Console) toSignIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) setSession(w http.ResponseWriter, secret string, s *clienteling.Session) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: s.ExpiresAt,
+	// Max-Age rather than Expires: the browser's clock need not agree.
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", MaxAge: int(s.ExpiresAt.Sub(c.cfg.Now()).Seconds()),
 		HttpOnly: true, Secure: c.secure(), SameSite: http.SameSiteLaxMode})
 }
 
@@ -305,7 +306,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, rq *request, err 
 	if key == "" {
 		msg = clienteling.ErrorMessage(err)
 	}
-	c.page(w, r, rq, status, "error", map[string]any{"Message": msg})
+	c.page(w, r, rq, status, "error", map[string]any{"Message": msg, "Code": strings.ReplaceAll(strings.TrimPrefix(key, "error."), "_", "-")})
 }
 
 func randomToken(n int) string {
