@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
@@ -73,7 +74,15 @@ type Config struct {
 type Console struct {
 	cfg   Config
 	pages *template.Template
+	// closing ends the event streams, which would otherwise hold a
+	// graceful shutdown until browsers hang up.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
+
+// Close ends the open event streams; browsers reconnect to whichever
+// server answers next, from where they were.
+func (c *Console) Close() { c.closeOnce.Do(func() { close(c.closing) }) }
 
 //go:embed templates/*.html
 var templateFiles embed.FS
@@ -86,7 +95,7 @@ func New(cfg Config) *Console {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &Console{cfg: cfg}
+	c := &Console{cfg: cfg, closing: make(chan struct{})}
 	c.pages = template.Must(template.New("").Funcs(template.FuncMap{
 		"t":    func(lang, key string) string { return c.text(lang, key) },
 		"time": func(t time.Time) string { return t.In(shanghai).Format("01-02 15:04") },

@@ -32,16 +32,8 @@ func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 		after = n
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
-			flusher, ok = u.Unwrap().(http.Flusher)
-		}
-		if !ok {
-			http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-			return
-		}
-	}
+	// The controller finds the flusher beneath wrappers (metrics).
+	rc := http.NewResponseController(w)
 	notices, err := c.cfg.Follow(r.Context(), clienteling.AssociateID(rq.p.Subject), after)
 	if err != nil {
 		c.cfg.Log.WarnContext(r.Context(), "console: follow notifications", "err", err)
@@ -49,17 +41,21 @@ func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request, rq *reques
 		return
 	}
 	// The server's write timeout would cut a long stream.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 2000\n\n")
-	flusher.Flush()
+	if err := rc.Flush(); err != nil {
+		return
+	}
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-c.closing:
 			return
 		case <-tick.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
@@ -67,6 +63,8 @@ func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request, rq *reques
 			// Type and id are Salon's own tokens; quote nothing a client typed.
 			fmt.Fprintf(w, "id: %d\nevent: notice\ndata: {\"type\":%q,\"customer\":%q}\n\n", n.Seq, n.Type, n.Customer)
 		}
-		flusher.Flush()
+		if err := rc.Flush(); err != nil {
+			return
+		}
 	}
 }

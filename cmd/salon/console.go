@@ -26,7 +26,8 @@ func (m *Main) mountConsole(ctx context.Context, mux *http.ServeMux) error {
 		}
 		cfg.SandboxStaff = staff
 	}
-	console.New(cfg).Register(mux)
+	m.console = console.New(cfg)
+	m.console.Register(mux)
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/api"
+	"github.com/salonhq/salon/clienteling/console"
 	"github.com/salonhq/salon/clienteling/natsbus"
 	"github.com/salonhq/salon/store"
 )
@@ -60,6 +61,7 @@ type Main struct {
 	kfPuller   *kf.Puller  // nil unless 微信客服 is configured
 	wecom      *wecomParts // nil unless WeCom is configured
 	escalator  *clienteling.Escalator
+	console    *console.Console
 
 	generatedAdmin string // made at first start, stored and printed once it succeeded
 
@@ -277,6 +279,9 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	var errs []error
+	if m.console != nil {
+		m.console.Close() // its event streams would hold the shutdown
+	}
 	if m.server != nil {
 		if err := m.server.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
