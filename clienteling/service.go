@@ -25,6 +25,7 @@ type Store interface {
 	TokenStore
 	BrandStore
 	CardStore
+	SessionStore
 }
 
 // Clock tells the time; tests inject a fake one.

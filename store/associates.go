@@ -10,7 +10,7 @@ import (
 
 // UpdateAssociate implements clienteling.AssociateUpdater: fn changes the
 // associate read in the transaction that writes it back; a departure
-// revokes their tokens in it, and going away or leaving hands their
+// revokes their tokens and ends their console sessions in it, and going away or leaving hands their
 // waiting conversations over in it. Userid and boutique do not change
 // here: a move between boutiques is a transfer.
 func (db *DB) UpdateAssociate(ctx context.Context, id clienteling.AssociateID, fn func(*clienteling.Associate) error) (*clienteling.Associate, error) {
@@ -31,6 +31,9 @@ func (db *DB) UpdateAssociate(ctx context.Context, id clienteling.AssociateID, f
 		}
 		if a.Status == clienteling.StatusDeparted && was != clienteling.StatusDeparted {
 			if err := revokeSubjectTokens(tx, string(id), db.now().UTC()); err != nil {
+				return err
+			}
+			if err := endSubjectSessions(tx, string(id)); err != nil {
 				return err
 			}
 		}

@@ -33,6 +33,9 @@ type Server struct {
 	Orders *clienteling.Orders
 	// Payments refunds through WeChat Pay; nil answers 503 on refunds.
 	Payments clienteling.PayGateway
+	// PublicURL is the base of the console links the API hands out; empty
+	// takes the request's host.
+	PublicURL string
 }
 
 // New returns the API over svc. backup may be nil, which disables the
@@ -81,6 +84,7 @@ func (s *Server) Register(mux Mux) {
 	route("POST /api/v1/associates/{userid}/qrcode", s.associateQRCode)
 	route("GET /api/v1/admin/backup", s.streamBackup)
 	route("POST /api/v1/transfers", s.transfer)
+	route("POST /api/v1/signin-links", s.issueSignInLink)
 	s.registerDesk(route)
 	s.registerOrders(route)
 	mux.Handle(openAPIPattern, http.HandlerFunc(serveOpenAPI))

@@ -18,6 +18,7 @@ import (
 	"github.com/salonhq/salon/bot/wxclient"
 	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/api"
+	"github.com/salonhq/salon/clienteling/console"
 	"github.com/salonhq/salon/clienteling/natsbus"
 	"github.com/salonhq/salon/store"
 )
@@ -65,6 +66,7 @@ type Main struct {
 	Orders  *clienteling.Orders
 	pay     *payments
 	expirer *clienteling.OrderExpirer
+	console *console.Console
 
 	generatedAdmin string // made at first start, stored and printed once it succeeded
 
@@ -169,7 +171,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.pay != nil {
 		staffAPI.Payments = m.pay.Gateway
 	}
+	staffAPI.PublicURL = m.Config.PublicURL
 	staffAPI.Register(mux)
+	if err := m.mountConsole(ctx, mux); err != nil {
+		return err
+	}
 	registerOps(mux, []readiness{
 		{name: "database", check: m.DB.Ping},
 		{name: "nats", check: m.Bus.Ready},
@@ -293,6 +299,9 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	var errs []error
+	if m.console != nil {
+		m.console.Close() // its event streams would hold the shutdown
+	}
 	if m.server != nil {
 		if err := m.server.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
