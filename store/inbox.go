@@ -219,17 +219,23 @@ func writeEvents(tx *bolt.Tx, events []clienteling.Event, now time.Time) error {
 	return nil
 }
 
-// PendingEvents implements clienteling.OutboxStore.
+// PendingEvents implements clienteling.OutboxStore. Events acknowledged
+// by AckEvents are left out at once, even before their removal commits.
 func (db *DB) PendingEvents(ctx context.Context, limit int) ([]clienteling.OutboxEntry, error) {
 	var out []clienteling.OutboxEntry
+	skip := db.relayed.skip() // before the read begins: see skip
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+			key := binary.BigEndian.Uint64(k)
+			if _, relayed := skip[key]; relayed {
+				continue
+			}
 			var r outboxRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err
 			}
-			out = append(out, clienteling.OutboxEntry{Key: binary.BigEndian.Uint64(k), ID: r.ID, Subject: r.Subject,
+			out = append(out, clienteling.OutboxEntry{Key: key, ID: r.ID, Subject: r.Subject,
 				Payload: append([]byte(nil), r.Payload...)})
 		}
 		return nil
@@ -237,15 +243,13 @@ func (db *DB) PendingEvents(ctx context.Context, limit int) ([]clienteling.Outbo
 	return out, err
 }
 
-// AckEvents implements clienteling.OutboxStore.
+// AckEvents implements clienteling.OutboxStore. The events leave
+// PendingEvents at once; their removal is committed with the next write
+// of anyone, or within the RelayedFlushDelay, or at Close, so that
+// relaying adds no commit (and no fsync) to the clients' path. A crash
+// before that commit makes the relay publish them again under the same
+// Nats-Msg-Id, which JetStream's duplicate window drops.
 func (db *DB) AckEvents(ctx context.Context, keys []uint64) error {
-	return db.batch(ctx, "ack events", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketOutbox)
-		for _, k := range keys {
-			if err := b.Delete(u64(k)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	db.relayed.add(keys)
+	return nil
 }
