@@ -235,6 +235,10 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+	// 7 -> 8: outbox records may be binary (version 2). Nothing to rewrite:
+	// both versions are read; the step only makes older builds refuse the
+	// file instead of failing on the records.
+	func(tx *bolt.Tx) error { return nil },
 }
 
 // SchemaVersion returns the version this build writes: one past the last

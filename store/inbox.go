@@ -4,21 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/salonhq/salon/clienteling"
 )
-
-// outboxRecord is an event as the relay will publish it.
-type outboxRecord struct {
-	V       int             `json:"v"`
-	ID      string          `json:"id"`
-	Subject string          `json:"subject"`
-	Payload json.RawMessage `json:"payload"`
-}
 
 // Receive implements clienteling.InboxStore. It shares commits with
 // concurrent callers, so a burst of callbacks costs one fsync per round.
@@ -212,7 +204,7 @@ func writeEvents(tx *bolt.Tx, events []clienteling.Event, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if err := put(tx, bucketOutbox, u64(seq), &outboxRecord{V: 1, ID: e.ID, Subject: e.Subject, Payload: payload}); err != nil {
+		if err := out.Put(u64(seq), encodeOutboxRecord(&outboxRecord{ID: e.ID, Subject: e.Subject, Payload: payload})); err != nil {
 			return err
 		}
 	}
@@ -231,9 +223,9 @@ func (db *DB) PendingEvents(ctx context.Context, limit int) ([]clienteling.Outbo
 			if _, relayed := skip[key]; relayed {
 				continue
 			}
-			var r outboxRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
+			r, err := decodeOutboxRecord(v)
+			if err != nil {
+				return fmt.Errorf("outbox event %d: %w", key, err)
 			}
 			out = append(out, clienteling.OutboxEntry{Key: key, ID: r.ID, Subject: r.Subject,
 				Payload: append([]byte(nil), r.Payload...)})
