@@ -28,6 +28,7 @@ type relayedEvents struct {
 	mu     sync.Mutex
 	keys   map[uint64]struct{}
 	timer  *time.Timer
+	gen    uint64 // which timer is r.timer, so that a stale one does nothing
 	closed bool
 }
 
@@ -49,24 +50,27 @@ func (r *relayedEvents) add(keys []uint64) {
 // schedule starts the flush timer unless one runs; r.mu is held.
 func (r *relayedEvents) schedule() {
 	if r.timer == nil && !r.closed && len(r.keys) > 0 {
-		r.timer = time.AfterFunc(r.delay, r.fire)
+		r.gen++
+		gen := r.gen
+		r.timer = time.AfterFunc(r.delay, func() { r.fire(gen) })
 	}
 }
 
-// fire flushes what no round has carried since the timer started, and
-// tries again later if that commit failed.
-func (r *relayedEvents) fire() {
+// fire flushes what no round has carried since timer gen started, unless
+// that timer was stopped or replaced meanwhile, and starts another timer
+// for what is still waiting after (added meanwhile, or a failed commit).
+func (r *relayedEvents) fire(gen uint64) {
 	r.mu.Lock()
-	waiting := len(r.keys) > 0 && !r.closed
-	r.mu.Unlock()
-	var err error
-	if waiting {
-		err = r.flush()
+	if gen != r.gen || r.timer == nil || r.closed {
+		r.mu.Unlock()
+		return
 	}
+	r.mu.Unlock()
+	_ = r.flush() // on failure the keys stay, and the next timer retries
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.timer = nil
-	if err != nil {
+	if gen == r.gen {
+		r.timer = nil
 		r.schedule()
 	}
 }
@@ -108,6 +112,12 @@ func (r *relayedEvents) carry(tx *bolt.Tx) (committed func(), err error) {
 		defer r.mu.Unlock()
 		for _, k := range keys {
 			delete(r.keys, k)
+		}
+		if len(r.keys) == 0 && r.timer != nil {
+			// Nothing left to flush: while clients write, rounds carry
+			// every removal and the timer never commits on its own.
+			r.timer.Stop()
+			r.timer = nil
 		}
 	}, nil
 }
