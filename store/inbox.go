@@ -22,20 +22,39 @@ func (db *DB) Receive(ctx context.Context, in *clienteling.Inbound, announce cli
 		return nil, err
 	}
 	now := db.now().UTC()
-	msgID := clienteling.MessageID(clienteling.NewID())
 	newCustomerID := clienteling.CustomerID(clienteling.NewID())
+	// The message is built and checked before the transaction, whose
+	// functions run one after another while every caller waits: the
+	// validator is the costliest step of a receipt and needs nothing the
+	// transaction holds. Its verdict still comes after the dedupe check.
+	msg := receivedMessage(in, clienteling.MessageID(clienteling.NewID()), newCustomerID, now)
+	invalid := clienteling.Validate(&msg)
 	var receipt *clienteling.Receipt
 	err := db.batch(ctx, "receive", func(tx *bolt.Tx) error {
 		// May run twice: build everything afresh from the same inputs.
 		var err error
-		receipt, err = db.receive(tx, in, msgID, newCustomerID, now, announce)
+		receipt, err = db.receive(tx, in, msg, invalid, newCustomerID, now, announce)
 		return err
 	})
 	return receipt, err
 }
 
-// receive does Receive's work inside tx.
-func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, newID clienteling.CustomerID, now time.Time, announce clienteling.Announcer) (*clienteling.Receipt, error) {
+// receivedMessage is in's message as stored, from a new client newID until
+// the transaction knows who sent it.
+func receivedMessage(in *clienteling.Inbound, id clienteling.MessageID, newID clienteling.CustomerID, now time.Time) clienteling.Message {
+	m := in.Message
+	m.ID, m.Customer, m.DedupeKey = id, newID, in.DedupeKey
+	m.Direction, m.Author, m.Status = clienteling.DirectionIn, clienteling.AuthorClient, clienteling.StatusReceived
+	if m.Channel == "" {
+		m.Channel = in.Identity.Channel
+	}
+	m.OrderReceived(now)
+	return m
+}
+
+// receive does Receive's work inside tx: msg is the message received
+// (see receivedMessage), invalid what the validator said of it.
+func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msg clienteling.Message, invalid error, newID clienteling.CustomerID, now time.Time, announce clienteling.Announcer) (*clienteling.Receipt, error) {
 	r := &clienteling.Receipt{}
 	first := tx.Bucket(bucketDedupe).Get([]byte(in.DedupeKey))
 	if first == nil && in.LegacyDedupeKey != "" {
@@ -57,6 +76,9 @@ func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.Me
 		}
 		return &clienteling.Receipt{Customer: c, Message: m, Duplicate: true}, nil
 	}
+	if invalid != nil {
+		return nil, invalid
+	}
 	c, err := customerOf(tx, in, newID, now)
 	if err != nil {
 		return nil, err
@@ -73,16 +95,8 @@ func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.Me
 		}
 		r.Customer = c
 	}
-	m := in.Message
-	m.ID, m.Customer, m.DedupeKey = msgID, c.ID, in.DedupeKey
-	m.Direction, m.Author, m.Status = clienteling.DirectionIn, clienteling.AuthorClient, clienteling.StatusReceived
-	if m.Channel == "" {
-		m.Channel = in.Identity.Channel
-	}
-	m.OrderReceived(now)
-	if err := clienteling.Validate(&m); err != nil {
-		return nil, err
-	}
+	m := msg
+	m.Customer = c.ID
 	if _, err := appendMessage(tx, &m); err != nil {
 		return nil, err
 	}
