@@ -84,4 +84,13 @@ type ProfileStore interface {
 	// person: this client's identities and history move to the other, who
 	// is returned, with a customer.merged event.
 	ApplyProfile(ctx context.Context, id CustomerID, p Profile) (*Customer, error)
+	// ApplyProfiles applies each profile, in order, as ApplyProfile does,
+	// all in one transaction: a burst of new clients costs one commit.
+	ApplyProfiles(ctx context.Context, ps []FetchedProfile) error
+}
+
+// FetchedProfile is what the channel said of one client.
+type FetchedProfile struct {
+	Customer CustomerID
+	Profile  Profile
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -18,6 +19,12 @@ import (
 type groupCommitter struct {
 	db      *bolt.DB
 	maxSize int
+	// carry, if set, adds deferred writes to every round: it writes them
+	// in tx and returns what to do once tx is durable (nil: nothing).
+	carry func(tx *bolt.Tx) (committed func(), err error)
+	// commits counts the rounds committed, and the database's other
+	// commits too (DB.update), so that it counts every fsync round.
+	commits atomic.Uint64
 
 	mu      sync.Mutex
 	pending []*groupCall
@@ -31,6 +38,10 @@ type groupCall struct {
 
 // errSkipped marks a call left out of a round because another call failed.
 var errSkipped = errors.New("skipped")
+
+// errNotCarried marks a round rolled back because its deferred writes
+// failed: it runs again without them, which stay deferred.
+var errNotCarried = errors.New("deferred writes failed")
 
 // do runs fn in a shared transaction and returns after it is durable. Like
 // bbolt's Batch, fn may run more than once (when another call in its round
@@ -93,13 +104,24 @@ func (g *groupCommitter) loop() {
 	}
 }
 
-// commit runs a round in one transaction. If a call fails, the transaction
-// is rolled back, that call gets its error, and the rest run again without it.
+// commit runs a round in one transaction, with the deferred writes carried.
+// If a call fails, the transaction is rolled back, that call gets its
+// error, and the rest run again without it. If the deferred writes fail,
+// the round runs again without them: they must not fail anyone's call.
 func (g *groupCommitter) commit(round []*groupCall) {
+	carry := g.carry
 	for len(round) > 0 {
 		failed := -1
 		var failure error
+		var committed func()
 		err := g.db.Update(func(tx *bolt.Tx) error {
+			committed = nil
+			if carry != nil {
+				var err error
+				if committed, err = carry(tx); err != nil {
+					return errNotCarried
+				}
+			}
 			for i, c := range round {
 				if err := safeCall(c.fn, tx); err != nil {
 					failed, failure = i, err
@@ -108,10 +130,20 @@ func (g *groupCommitter) commit(round []*groupCall) {
 			}
 			return nil
 		})
+		if errors.Is(err, errNotCarried) {
+			carry = nil
+			continue
+		}
 		if failed >= 0 {
 			round[failed].done <- failure
 			round = append(round[:failed:failed], round[failed+1:]...)
 			continue
+		}
+		if err == nil {
+			g.commits.Add(1)
+			if committed != nil {
+				committed()
+			}
 		}
 		for _, c := range round {
 			c.done <- err

@@ -4,21 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/salonhq/salon/clienteling"
 )
-
-// outboxRecord is an event as the relay will publish it.
-type outboxRecord struct {
-	V       int             `json:"v"`
-	ID      string          `json:"id"`
-	Subject string          `json:"subject"`
-	Payload json.RawMessage `json:"payload"`
-}
 
 // Receive implements clienteling.InboxStore. It shares commits with
 // concurrent callers, so a burst of callbacks costs one fsync per round.
@@ -30,20 +22,39 @@ func (db *DB) Receive(ctx context.Context, in *clienteling.Inbound, announce cli
 		return nil, err
 	}
 	now := db.now().UTC()
-	msgID := clienteling.MessageID(clienteling.NewID())
 	newCustomerID := clienteling.CustomerID(clienteling.NewID())
+	// The message is built and checked before the transaction, whose
+	// functions run one after another while every caller waits: the
+	// validator is the costliest step of a receipt and needs nothing the
+	// transaction holds. Its verdict still comes after the dedupe check.
+	msg := receivedMessage(in, clienteling.MessageID(clienteling.NewID()), newCustomerID, now)
+	invalid := clienteling.Validate(&msg)
 	var receipt *clienteling.Receipt
 	err := db.batch(ctx, "receive", func(tx *bolt.Tx) error {
 		// May run twice: build everything afresh from the same inputs.
 		var err error
-		receipt, err = db.receive(tx, in, msgID, newCustomerID, now, announce)
+		receipt, err = db.receive(tx, in, msg, invalid, newCustomerID, now, announce)
 		return err
 	})
 	return receipt, err
 }
 
-// receive does Receive's work inside tx.
-func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.MessageID, newID clienteling.CustomerID, now time.Time, announce clienteling.Announcer) (*clienteling.Receipt, error) {
+// receivedMessage is in's message as stored, from a new client newID until
+// the transaction knows who sent it.
+func receivedMessage(in *clienteling.Inbound, id clienteling.MessageID, newID clienteling.CustomerID, now time.Time) clienteling.Message {
+	m := in.Message
+	m.ID, m.Customer, m.DedupeKey = id, newID, in.DedupeKey
+	m.Direction, m.Author, m.Status = clienteling.DirectionIn, clienteling.AuthorClient, clienteling.StatusReceived
+	if m.Channel == "" {
+		m.Channel = in.Identity.Channel
+	}
+	m.OrderReceived(now)
+	return m
+}
+
+// receive does Receive's work inside tx: msg is the message received
+// (see receivedMessage), invalid what the validator said of it.
+func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msg clienteling.Message, invalid error, newID clienteling.CustomerID, now time.Time, announce clienteling.Announcer) (*clienteling.Receipt, error) {
 	r := &clienteling.Receipt{}
 	first := tx.Bucket(bucketDedupe).Get([]byte(in.DedupeKey))
 	if first == nil && in.LegacyDedupeKey != "" {
@@ -65,6 +76,9 @@ func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.Me
 		}
 		return &clienteling.Receipt{Customer: c, Message: m, Duplicate: true}, nil
 	}
+	if invalid != nil {
+		return nil, invalid
+	}
 	c, err := customerOf(tx, in, newID, now)
 	if err != nil {
 		return nil, err
@@ -81,16 +95,8 @@ func (db *DB) receive(tx *bolt.Tx, in *clienteling.Inbound, msgID clienteling.Me
 		}
 		r.Customer = c
 	}
-	m := in.Message
-	m.ID, m.Customer, m.DedupeKey = msgID, c.ID, in.DedupeKey
-	m.Direction, m.Author, m.Status = clienteling.DirectionIn, clienteling.AuthorClient, clienteling.StatusReceived
-	if m.Channel == "" {
-		m.Channel = in.Identity.Channel
-	}
-	m.OrderReceived(now)
-	if err := clienteling.Validate(&m); err != nil {
-		return nil, err
-	}
+	m := msg
+	m.Customer = c.ID
 	if _, err := appendMessage(tx, &m); err != nil {
 		return nil, err
 	}
@@ -212,24 +218,30 @@ func writeEvents(tx *bolt.Tx, events []clienteling.Event, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if err := put(tx, bucketOutbox, u64(seq), &outboxRecord{V: 1, ID: e.ID, Subject: e.Subject, Payload: payload}); err != nil {
+		if err := out.Put(u64(seq), encodeOutboxRecord(&outboxRecord{ID: e.ID, Subject: e.Subject, Payload: payload})); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// PendingEvents implements clienteling.OutboxStore.
+// PendingEvents implements clienteling.OutboxStore. Events acknowledged
+// by AckEvents are left out at once, even before their removal commits.
 func (db *DB) PendingEvents(ctx context.Context, limit int) ([]clienteling.OutboxEntry, error) {
 	var out []clienteling.OutboxEntry
+	skip := db.relayed.skip() // before the read begins: see skip
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
-			var r outboxRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
+			key := binary.BigEndian.Uint64(k)
+			if _, relayed := skip[key]; relayed {
+				continue
 			}
-			out = append(out, clienteling.OutboxEntry{Key: binary.BigEndian.Uint64(k), ID: r.ID, Subject: r.Subject,
+			r, err := decodeOutboxRecord(v)
+			if err != nil {
+				return fmt.Errorf("outbox event %d: %w", key, err)
+			}
+			out = append(out, clienteling.OutboxEntry{Key: key, ID: r.ID, Subject: r.Subject,
 				Payload: append([]byte(nil), r.Payload...)})
 		}
 		return nil
@@ -237,15 +249,13 @@ func (db *DB) PendingEvents(ctx context.Context, limit int) ([]clienteling.Outbo
 	return out, err
 }
 
-// AckEvents implements clienteling.OutboxStore.
+// AckEvents implements clienteling.OutboxStore. The events leave
+// PendingEvents at once; their removal is committed with the next write
+// of anyone, or within the RelayedFlushDelay, or at Close, so that
+// relaying adds no commit (and no fsync) to the clients' path. A crash
+// before that commit makes the relay publish them again under the same
+// Nats-Msg-Id, which JetStream's duplicate window drops.
 func (db *DB) AckEvents(ctx context.Context, keys []uint64) error {
-	return db.batch(ctx, "ack events", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketOutbox)
-		for _, k := range keys {
-			if err := b.Delete(u64(k)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	db.relayed.add(keys)
+	return nil
 }

@@ -33,32 +33,47 @@ func (db *DB) PendingProfiles(ctx context.Context, limit int) ([]clienteling.Pro
 func (db *DB) ApplyProfile(ctx context.Context, id clienteling.CustomerID, p clienteling.Profile) (*clienteling.Customer, error) {
 	var out *clienteling.Customer
 	err := db.batch(ctx, "apply profile", func(tx *bolt.Tx) error {
-		out = nil
-		if err := tx.Bucket(bucketProfilePending).Delete([]byte(id)); err != nil {
-			return err
-		}
-		if tx.Bucket(bucketCustomers).Get([]byte(id)) == nil {
-			return nil // erased meanwhile
-		}
-		now := db.now()
-		if owner := tx.Bucket(bucketUnionIndex).Get([]byte(p.UnionID)); p.UnionID != "" && owner != nil && !bytes.Equal(owner, []byte(id)) {
-			var err error
-			out, err = mergeCustomer(tx, id, clienteling.CustomerID(owner), now)
-			return err
-		}
 		var err error
-		out, err = updateCustomer(tx, id, now, func(c *clienteling.Customer) error {
-			if p.Language != "" {
-				c.Language = p.Language
-			}
-			if p.UnionID != "" {
-				c.UnionID = p.UnionID
-			}
-			return nil
-		})
+		out, err = db.applyProfile(tx, id, p)
 		return err
 	})
 	return out, err
+}
+
+// ApplyProfiles implements clienteling.ProfileStore.
+func (db *DB) ApplyProfiles(ctx context.Context, ps []clienteling.FetchedProfile) error {
+	return db.batch(ctx, "apply profiles", func(tx *bolt.Tx) error {
+		for _, p := range ps {
+			if _, err := db.applyProfile(tx, p.Customer, p.Profile); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// applyProfile does ApplyProfile's work in tx; nil for a client erased
+// meanwhile.
+func (db *DB) applyProfile(tx *bolt.Tx, id clienteling.CustomerID, p clienteling.Profile) (*clienteling.Customer, error) {
+	if err := tx.Bucket(bucketProfilePending).Delete([]byte(id)); err != nil {
+		return nil, err
+	}
+	if tx.Bucket(bucketCustomers).Get([]byte(id)) == nil {
+		return nil, nil // erased meanwhile
+	}
+	now := db.now()
+	if owner := tx.Bucket(bucketUnionIndex).Get([]byte(p.UnionID)); p.UnionID != "" && owner != nil && !bytes.Equal(owner, []byte(id)) {
+		return mergeCustomer(tx, id, clienteling.CustomerID(owner), now)
+	}
+	return updateCustomer(tx, id, now, func(c *clienteling.Customer) error {
+		if p.Language != "" {
+			c.Language = p.Language
+		}
+		if p.UnionID != "" {
+			c.UnionID = p.UnionID
+		}
+		return nil
+	})
 }
 
 // mergeCustomer moves from's identities, messages and book entries into

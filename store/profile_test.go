@@ -65,3 +65,39 @@ func TestApplyProfile(t *testing.T) {
 		}
 	})
 }
+
+// ApplyProfiles applies a batch in order in one commit: two new clients
+// that turn out to be one person are merged within the batch.
+func TestApplyProfiles(t *testing.T) {
+	t.Parallel()
+	db := clientelingtest.MustOpenDB(t)
+	oa, err := db.Receive(ctx, inbound("oa", "oLin", "", "oa:lin", "on the Official Account"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mini, err := db.Receive(ctx, inbound("oa", "oLinMini", "", "oa:linmini", "on the mini program"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := db.Commits()
+	err = db.ApplyProfiles(ctx, []clienteling.FetchedProfile{
+		{Customer: oa.Customer.ID, Profile: clienteling.Profile{Language: "en", UnionID: "uLin"}},
+		{Customer: mini.Customer.ID, Profile: clienteling.Profile{Language: "en", UnionID: "uLin"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := db.Commits() - before; got != 1 {
+		t.Fatalf("two profiles took %d commits, want 1", got)
+	}
+	if pending, _ := db.PendingProfiles(ctx, 10); len(pending) != 0 {
+		t.Fatalf("still pending: %+v", pending)
+	}
+	c, err := db.FindCustomerByID(ctx, oa.Customer.ID)
+	if err != nil || c.Language != "en" || len(c.Identities) != 2 {
+		t.Fatalf("got %+v, %v; want the first client, in English, with both identities", c, err)
+	}
+	if _, err := db.FindCustomerByID(ctx, mini.Customer.ID); clienteling.ErrorCode(err) != clienteling.ENOTFOUND {
+		t.Fatalf("the second client was not merged into the first: %v", err)
+	}
+}

@@ -81,26 +81,35 @@ func (e *Enricher) Run(ctx context.Context) error {
 	}
 }
 
-// round handles the pending tasks; a retryable failure stops it so that the
-// backoff applies to WeChat as a whole.
+// round handles the pending tasks: it fetches their profiles, then applies
+// what it fetched in one commit, so that a burst of new clients does not
+// queue a commit each behind the receipts. A retryable failure ends the
+// fetching, so that the backoff applies to WeChat as a whole; what was
+// fetched before it is still applied.
 func (e *Enricher) round(ctx context.Context) error {
 	tasks, err := e.store.PendingProfiles(ctx, 100)
 	if err != nil {
 		return err
 	}
+	var fetched []clienteling.FetchedProfile
+	var failed error
 	for _, t := range tasks {
 		p, err := e.fetch(ctx, t)
 		if err != nil {
-			return err
+			failed = err
+			break
 		}
+		fetched = append(fetched, clienteling.FetchedProfile{Customer: t.Customer, Profile: p})
+	}
+	if len(fetched) > 0 {
 		// Not cancelled with the run: the store's group committer would
 		// finish the commit after the caller gave up on it, racing with
 		// the caller and with the database's close.
-		if _, err := e.store.ApplyProfile(context.WithoutCancel(ctx), t.Customer, p); err != nil {
+		if err := e.store.ApplyProfiles(context.WithoutCancel(ctx), fetched); err != nil {
 			return err
 		}
 	}
-	return nil
+	return failed
 }
 
 // fetch asks WeChat for the client's profile. Errors WeChat will repeat

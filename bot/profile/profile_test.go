@@ -47,3 +47,38 @@ func TestEnricherRunStopsClean(t *testing.T) {
 		t.Errorf("Run = %v, want nil", err)
 	}
 }
+
+// TestEnricherAppliesARoundInOneCommit: a burst of new clients is
+// enriched with one commit, not one each queued behind the receipts.
+func TestEnricherAppliesARoundInOneCommit(t *testing.T) {
+	t.Parallel()
+	db := clientelingtest.MustOpenDB(t)
+	ctx := context.Background()
+	const n = 30
+	for i := range n {
+		in := &clienteling.Inbound{Identity: clienteling.Identity{Channel: clienteling.ChannelOA, ExternalID: fmt.Sprintf("oBURST%04d", i)},
+			Message: clienteling.Message{Type: "text", Text: "hello"}, DedupeKey: fmt.Sprintf("oa:%d", i)}
+		if _, err := db.Receive(ctx, in, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := db.Commits()
+
+	e := profile.New(db, nil, slog.New(slog.DiscardHandler))
+	runCtx, cancel := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- e.Run(runCtx) }()
+	clientelingtest.CheckFor(t, 10*time.Second, func() error {
+		if tasks, err := db.PendingProfiles(ctx, n); err != nil || len(tasks) != 0 {
+			return fmt.Errorf("%d profiles still pending (%v)", len(tasks), err)
+		}
+		return nil
+	})
+	cancel()
+	if err := <-ran; err != nil {
+		t.Errorf("Run = %v, want nil", err)
+	}
+	if got := db.Commits() - before; got != 1 {
+		t.Errorf("enriching %d new clients took %d commits, want 1", n, got)
+	}
+}

@@ -150,8 +150,11 @@ func (r *Relay) ackDone(ctx context.Context, pending []clienteling.OutboxEntry, 
 		failure = fmt.Errorf("%d of %d events not acknowledged within %s", timeouts, len(futures), r.PublishTimeout)
 	}
 	if len(done) > 0 {
-		// Not cancelled with the run, so that Run returns only after the
-		// commit: the database may close right after.
+		// Not cancelled with the run, so that what JetStream stored is
+		// recorded even as Run ends. The store may commit the removal
+		// later, with other writes; until then it no longer offers these
+		// events, and a crash meanwhile republishes them under the same
+		// Nats-Msg-Id, which the duplicate window drops.
 		if err := r.outbox.AckEvents(context.WithoutCancel(ctx), done); err != nil {
 			return err
 		}
