@@ -93,28 +93,12 @@ func (e *Escalator) RunOnce(ctx context.Context) (time.Time, error) {
 // Run fires timers as they fall due until ctx ends, then returns nil. A
 // failing store is retried, never fatal: the timers wait in it.
 func (e *Escalator) Run(ctx context.Context) error {
-	backoff := NewBackoff(time.Second, time.Minute)
-	for {
-		next, err := e.RunOnce(context.WithoutCancel(ctx))
-		if ctx.Err() != nil {
-			return nil
+	return runDue(ctx, "escalator", e.log, e.clock, e.wake, escalatorIdle, func(ctx context.Context) (time.Time, error) {
+		next, err := e.RunOnce(ctx)
+		// The daily sweep of important dates is due too.
+		if sweep := e.datesAt.Add(dateSweepEvery); err == nil && (next.IsZero() || sweep.Before(next)) {
+			next = sweep
 		}
-		wait := escalatorIdle
-		if err != nil {
-			wait = backoff.Next()
-			e.log.Warn("escalator: storage failed; will retry", "err", err, "in", wait)
-		} else {
-			backoff.Reset()
-			if !next.IsZero() {
-				wait = min(max(next.Sub(e.clock.Now()), 0), escalatorIdle)
-			}
-			wait = min(wait, max(e.datesAt.Add(dateSweepEvery).Sub(e.clock.Now()), 0))
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-e.wake.C():
-		case <-e.clock.After(wait):
-		}
-	}
+		return next, err
+	})
 }

@@ -178,27 +178,5 @@ func (e *OrderExpirer) settle(ctx context.Context, o *Order) (bool, error) {
 
 // Run settles orders as they fall due until ctx ends, then returns nil.
 func (e *OrderExpirer) Run(ctx context.Context) error {
-	backoff := NewBackoff(time.Second, time.Minute)
-	for {
-		next, err := e.RunOnce(context.WithoutCancel(ctx))
-		if ctx.Err() != nil {
-			return nil
-		}
-		wait := escalatorIdle
-		if err != nil {
-			wait = backoff.Next()
-			e.log.Warn("orders: storage failed; will retry", "err", err, "in", wait)
-		} else {
-			backoff.Reset()
-			if !next.IsZero() {
-				wait = min(max(next.Sub(e.clock.Now()), 0), escalatorIdle)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-e.wake.C():
-		case <-e.clock.After(wait):
-		}
-	}
+	return runDue(ctx, "orders", e.log, e.clock, e.wake, escalatorIdle, e.RunOnce)
 }

@@ -2,6 +2,7 @@ package clienteling
 
 import (
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 )
@@ -76,5 +77,38 @@ func Sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// runDue is the loop of a worker that settles what falls due: it calls
+// runOnce until ctx ends, then returns nil. runOnce answers when the next
+// item falls due (zero: nothing waits); the loop sleeps until then, at
+// most idle, and wakes early on wake. A failing store is retried with a
+// backoff, never fatal: the items wait in it. runOnce gets a context that
+// ctx's end does not cancel, so a round in progress finishes its writes.
+func runDue(ctx context.Context, what string, log *slog.Logger, clock Timer, wake *Waker, idle time.Duration,
+	runOnce func(context.Context) (time.Time, error)) error {
+	backoff := NewBackoff(time.Second, time.Minute)
+	for {
+		next, err := runOnce(context.WithoutCancel(ctx))
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := idle
+		if err != nil {
+			wait = backoff.Next()
+			log.Warn(what+": storage failed; will retry", "err", err, "in", wait)
+		} else {
+			backoff.Reset()
+			if !next.IsZero() {
+				wait = min(max(next.Sub(clock.Now()), 0), idle)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake.C():
+		case <-clock.After(wait):
+		}
 	}
 }

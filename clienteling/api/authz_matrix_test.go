@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -317,30 +316,12 @@ func (f *matrixFixture) fill(s string, hidden bool, caller string) string {
 // do makes one request and returns the status and the body.
 func (f *matrixFixture) do(t *testing.T, method, path, body, token string) (int, string) {
 	t.Helper()
-	var rd io.Reader
+	var b []byte
 	if body != "" {
-		rd = strings.NewReader(body)
+		b = []byte(body)
 	}
-	req, err := http.NewRequestWithContext(t.Context(), method, f.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	resp, answer := f.send(t, method, path, b, token)
+	return resp.StatusCode, string(answer)
 }
 
 // snapshot returns the clients as stored, with their notes and messages
