@@ -167,8 +167,8 @@ func (o *Outgoing) UsesWindow() bool {
 	return o.Type != TypeTemplate && o.WelcomeCode == ""
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}

@@ -26,6 +26,7 @@ type Store interface {
 	BrandStore
 	CardStore
 	SessionStore
+	ReportStore
 }
 
 // Clock tells the time; tests inject a fake one.

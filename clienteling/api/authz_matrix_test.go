@@ -114,6 +114,9 @@ var authzMatrix = []struct {
 	{"GET /api/v1/orders/{id}", "/api/v1/orders/{order}", "", statuses{200, 200, 200, 200, 200, 200}, 0},
 	{"POST /api/v1/orders/{id}/refunds", "/api/v1/orders/{order}/refunds", `{"amount":100,"reason":"alteration"}`, statuses{403, 202, 403, 202, 403, 202}, 0},
 	{"POST /api/v1/signin-links", "/api/v1/signin-links", `{"associate":"{staff}"}`, statuses{403, 201, 403, 201, 403, 201}, 0},
+	{"GET /api/v1/reports/engagement", "/api/v1/reports/engagement?from=2026-11-01&to=2026-11-30", "", statuses{403, 200, 200, 200, 200, 200}, 0},
+	{"GET /api/v1/reports/engagement", "/api/v1/reports/engagement?from=2026-11-01&to=2026-11-30&boutique={boutique}", "", statuses{403, 200, 200, 200, 200, 200}, 0},
+	{"GET /api/v1/reports/engagement", "/api/v1/reports/engagement?from=2026-12-01&to=2026-11-30", "", statuses{403, 400, 400, 400, 400, 400}, 0},
 	{"GET /api/v1/openapi.json", "/api/v1/openapi.json", "", statuses{200, 200, 200, 200, 200, 200}, 0},
 	{"/api/", "/api/v1/no-such-route", "", statuses{404, 404, 404, 404, 404, 404}, 0},
 }

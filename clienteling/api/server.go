@@ -70,6 +70,7 @@ func (s *Server) Register(mux Mux) {
 	route("DELETE /api/v1/tokens/{id}", s.revokeToken)
 	route("POST /api/v1/products", s.putProduct)
 	route("GET /api/v1/products", s.listProducts)
+	route("GET /api/v1/reports/engagement", s.engagement)
 	route("GET /api/v1/brands/{brand}", s.getBrand)
 	route("PUT /api/v1/brands/{brand}", s.putBrand)
 	route("GET /api/v1/customers", s.findCustomers)

@@ -54,6 +54,7 @@ Usage:
   salon backup FILE                                 a consistent copy of the database
   salon export customer ID                          a client's data as JSON
   salon erase customer ID                           erase a client's data
+  salon report engagement --from DATE --to DATE     the engagement report, JSON or CSV
   salon load [flags]                                load a sandbox Salon's callback over HTTP
   salon token rotate-admin                          replace the bootstrap admin token
   salon version                                     version, commit and Go version
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdExport(ctx, rest, getenv, stdout, stderr)
 	case "erase":
 		return cmdErase(ctx, rest, getenv, stdout, stderr)
+	case "report":
+		return cmdReport(ctx, rest, getenv, stdout, stderr)
 	case "load":
 		return cmdLoad(ctx, rest, getenv, stdout, stderr)
 	case "token":
