@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/salonhq/salon/clienteling"
 )
@@ -135,9 +136,12 @@ func (c *Console) finishWeCom(w http.ResponseWriter, r *http.Request) {
 	c.start(w, r, rq, clienteling.AssociateID(userid), localPath(q.Get("next")))
 }
 
-// localPath keeps next only if it is a path of this site.
+// localPath keeps next only if it is a path of this site. Browsers drop
+// tabs and newlines from a URL and read a backslash as a slash, so
+// "/\t/host" would leave the site: such a path is refused whole.
 func localPath(next string) string {
-	if len(next) < 1 || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
+	if len(next) < 1 || len(next) > 2000 || next[0] != '/' || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return "/"
 	}
 	return next
