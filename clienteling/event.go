@@ -45,6 +45,7 @@ const (
 	EventConversationEscalated = "conversation.escalated"   // overdue twice over
 	EventDateUpcoming          = "date.upcoming"            // a client's important date is a week away
 	EventCardSent              = "card.sent"                // an associate offered a client a product
+	EventCardOpened            = "card.opened"              // the client first opened a card's page
 )
 
 // SubjectKind says who an event is for, and so which subject carries it.
@@ -265,6 +266,17 @@ type CardSent struct {
 	ExpiresAt string      `json:"expires_at"`
 }
 
+// CardOpened tells integrations and the advisor that a client opened a
+// card's page for the first time.
+type CardOpened struct {
+	Card      CardID      `json:"card"`
+	Customer  CustomerID  `json:"customer"`
+	Associate AssociateID `json:"associate"`
+	Boutique  BoutiqueID  `json:"boutique"`
+	SKU       SKU         `json:"sku"`
+	OpenedAt  string      `json:"opened_at"`
+}
+
 // EventSpec is one row of the event contract: an event type, the subjects
 // it goes to, the payload it carries there, and which of the payload's
 // fields are personal data (identify or describe a client).
@@ -300,6 +312,7 @@ var EventTable = []EventSpec{
 	{EventConversationEscalated, []SubjectKind{ToIntegrations, ToBoutique}, ConversationOverdue{}, []string{"customer"}},
 	{EventDateUpcoming, []SubjectKind{ToAssociate, ToBoutique}, DateUpcoming{}, []string{"customer", "kind", "date"}},
 	{EventCardSent, []SubjectKind{ToIntegrations}, CardSent{}, []string{"customer"}},
+	{EventCardOpened, []SubjectKind{ToIntegrations, ToAssociate}, CardOpened{}, []string{"customer"}},
 }
 
 // EventSpecFor returns the row of the contract for an event of eventType on

@@ -25,6 +25,7 @@ type Store interface {
 	TokenStore
 	BrandStore
 	CardStore
+	CardOpener
 }
 
 // Clock tells the time; tests inject a fake one.
