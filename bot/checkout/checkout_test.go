@@ -37,7 +37,7 @@ type fixture struct {
 	orders *placed
 }
 
-func newFixture(t *testing.T, opts checkout.Options) *fixture {
+func newFixture(t testing.TB, opts checkout.Options) *fixture {
 	t.Helper()
 	m := clientelingtest.NewMaison(t)
 	f := &fixture{m: m, orders: &placed{}}
@@ -51,7 +51,7 @@ func newFixture(t *testing.T, opts checkout.Options) *fixture {
 
 // client imports a client of amy's in lang, who wears size in bags and has
 // written once (so a card may be sent).
-func (f *fixture) client(t *testing.T, openid, lang, size string) *clienteling.Customer {
+func (f *fixture) client(t testing.TB, openid, lang, size string) *clienteling.Customer {
 	t.Helper()
 	ctx := clienteling.WithPrincipal(t.Context(), clienteling.System())
 	c := &clienteling.Customer{Name: "Test Client", Advisor: "amy", Boutique: "sh-plaza66", Tier: clienteling.TierVIP, Language: lang,
@@ -71,7 +71,7 @@ func (f *fixture) client(t *testing.T, openid, lang, size string) *clienteling.C
 }
 
 // card sends the maison's bag to c as amy and returns its token.
-func (f *fixture) card(t *testing.T, c *clienteling.Customer) string {
+func (f *fixture) card(t testing.TB, c *clienteling.Customer) string {
 	t.Helper()
 	ctx := clienteling.WithPrincipal(t.Context(), clientelingtest.AsAssociate)
 	_, card, err := f.m.Service.SendCard(ctx, c.ID, &clienteling.CardRequest{SKU: clientelingtest.MaisonBag})
