@@ -361,3 +361,105 @@ func AnnounceCard(c *Card) []Event {
 		Message: c.Message, Channel: c.Channel, Amount: c.Price.Amount, Currency: c.Price.Currency, ExpiresAt: rfc3339(c.ExpiresAt)}
 	return []Event{{Type: EventCardSent, Subject: EventSubject(EventCardSent), Data: data}}
 }
+
+// CardOpener marks cards opened.
+type CardOpener interface {
+	// OpenCard sets the card's OpenedAt to at if it was never opened and
+	// writes AnnounceCardOpened's events in the same transaction; it
+	// returns the card as stored afterwards, or ENOTFOUND.
+	OpenCard(ctx context.Context, id CardID, at time.Time) (*Card, error)
+}
+
+// CardPage is what a client's card page shows: the card, and what the
+// client, their advisor and the brand are now.
+type CardPage struct {
+	Card      *Card
+	Expired   bool
+	Language  string
+	Size      string // the client's saved size in the card's category, if offered
+	Advisor   string // the name of the associate whose sale it is
+	Boutique  *Boutique
+	Brand     *Brand
+	Boutiques []*Boutique // those that have the product in stock
+}
+
+// OpenCard is a client opening a card's link: it needs no principal, the
+// signed token is the client's key. An unknown or tampered token is
+// ENOTFOUND with nothing recorded; an expired card's page says Expired and
+// records nothing; the first open of a live card sets OpenedAt and
+// announces card.opened in one transaction.
+func (s *Service) OpenCard(ctx context.Context, token string) (*CardPage, error) {
+	if s.cards == nil {
+		return nil, Errorf(ENOTFOUND, "no such card")
+	}
+	id, err := s.cards.Key.VerifyCardToken(token)
+	if err != nil {
+		return nil, err
+	}
+	card, err := s.store.FindCard(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now().UTC()
+	page := &CardPage{Card: card, Expired: !card.ExpiresAt.IsZero() && !now.Before(card.ExpiresAt)}
+	if !page.Expired && card.OpenedAt.IsZero() {
+		if page.Card, err = s.store.OpenCard(ctx, id, now); err != nil {
+			return nil, err
+		}
+	}
+	page.Card.Token = token
+	if c, err := s.store.FindCustomerByID(ctx, card.Customer); err == nil {
+		page.Language = c.Language
+		for _, sp := range c.Preferences.Sizes {
+			if strings.EqualFold(sp.Category, card.Category) && slicesContains(card.Sizes, sp.Size) {
+				page.Size = sp.Size
+			}
+		}
+	}
+	if a, err := s.store.FindAssociate(ctx, card.Associate); err == nil {
+		page.Advisor = a.Name
+	}
+	if b, err := s.store.FindBoutique(ctx, card.Boutique); err == nil {
+		page.Boutique = b
+	}
+	page.Brand = s.brandOf(ctx, card.Boutique)
+	if p, err := s.store.FindProduct(ctx, card.SKU); err == nil {
+		for bid, n := range p.Stock {
+			if b, err := s.store.FindBoutique(ctx, bid); n > 0 && err == nil {
+				page.Boutiques = append(page.Boutiques, b)
+			}
+		}
+	}
+	sortBoutiques(page.Boutiques)
+	return page, nil
+}
+
+func slicesContains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func sortBoutiques(bs []*Boutique) {
+	for i := 1; i < len(bs); i++ {
+		for j := i; j > 0 && bs[j].ID < bs[j-1].ID; j-- {
+			bs[j], bs[j-1] = bs[j-1], bs[j]
+		}
+	}
+}
+
+// AnnounceCardOpened is what the store writes when a card is first
+// opened: card.opened for integrations and for the associate whose sale it
+// is.
+func AnnounceCardOpened(c *Card) []Event {
+	data := CardOpened{Card: c.ID, Customer: c.Customer, Associate: c.Associate, Boutique: c.Boutique, SKU: c.SKU,
+		OpenedAt: rfc3339(c.OpenedAt)}
+	events := []Event{{Type: EventCardOpened, Subject: EventSubject(EventCardOpened), Data: data}}
+	if c.Associate != "" {
+		events = append(events, Event{Type: EventCardOpened, Subject: AssociateSubject(c.Associate), Data: data})
+	}
+	return events
+}

@@ -50,6 +50,7 @@ const (
 	EventOrderCancelled        = "order.cancelled"          // unpaid at its expiry: closed, stock back
 	EventOrderRefund           = "order.refund"             // a refund was asked or settled
 	EventPayRejected           = "pay.rejected"             // a payment notification did not match its order
+	EventCardOpened            = "card.opened"              // the client first opened a card's page
 )
 
 // SubjectKind says who an event is for, and so which subject carries it.
@@ -293,6 +294,17 @@ type PayRejected struct {
 	Reason string  `json:"reason"`
 }
 
+// CardOpened tells integrations and the advisor that a client opened a
+// card's page for the first time.
+type CardOpened struct {
+	Card      CardID      `json:"card"`
+	Customer  CustomerID  `json:"customer"`
+	Associate AssociateID `json:"associate"`
+	Boutique  BoutiqueID  `json:"boutique"`
+	SKU       SKU         `json:"sku"`
+	OpenedAt  string      `json:"opened_at"`
+}
+
 // EventSpec is one row of the event contract: an event type, the subjects
 // it goes to, the payload it carries there, and which of the payload's
 // fields are personal data (identify or describe a client).
@@ -333,6 +345,7 @@ var EventTable = []EventSpec{
 	{EventOrderCancelled, []SubjectKind{ToIntegrations}, OrderChanged{}, []string{"customer"}},
 	{EventOrderRefund, []SubjectKind{ToIntegrations, ToAssociate}, OrderChanged{}, []string{"customer"}},
 	{EventPayRejected, []SubjectKind{ToBoutique}, PayRejected{}, nil},
+	{EventCardOpened, []SubjectKind{ToIntegrations, ToAssociate}, CardOpened{}, []string{"customer"}},
 }
 
 // EventSpecFor returns the row of the contract for an event of eventType on

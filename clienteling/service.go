@@ -27,6 +27,7 @@ type Store interface {
 	CardStore
 	SessionStore
 	ReportStore
+	CardOpener
 }
 
 // Clock tells the time; tests inject a fake one.

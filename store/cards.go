@@ -75,6 +75,30 @@ func (db *DB) FindCard(ctx context.Context, id clienteling.CardID) (*clienteling
 	return r.domain(string(id)), nil
 }
 
+// OpenCard implements clienteling.CardOpener: the first open marks the
+// card and announces it in one transaction, later ones change nothing.
+func (db *DB) OpenCard(ctx context.Context, id clienteling.CardID, at time.Time) (*clienteling.Card, error) {
+	var r cardRecord
+	err := db.update("open card", func(tx *bolt.Tx) error {
+		r = cardRecord{}
+		if err := get(tx, bucketCards, []byte(id), &r, "card"); err != nil {
+			return err
+		}
+		if !r.OpenedAt.IsZero() {
+			return nil
+		}
+		r.OpenedAt = at.UTC()
+		if err := put(tx, bucketCards, []byte(id), &r); err != nil {
+			return err
+		}
+		return writeEvents(tx, clienteling.AnnounceCardOpened(r.domain(string(id))), at)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.domain(string(id)), nil
+}
+
 // customerCards returns the ids of customer's cards.
 func customerCards(tx *bolt.Tx, customer clienteling.CustomerID) [][]byte {
 	var ids [][]byte

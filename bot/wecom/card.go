@@ -67,6 +67,8 @@ func (n *notice) card(console string) textCard {
 		if d.ErrorReason != "" {
 			desc += ": " + cut(d.ErrorReason, previewRunes)
 		}
+	case clienteling.CardOpened:
+		title, desc, customer = "A client opened your card", "Product "+string(d.SKU), d.Customer
 	case clienteling.DateUpcoming:
 		title, desc, customer = "An important date is coming", d.Kind+" on "+d.Date, d.Customer
 	case clienteling.TransferFailed:
@@ -104,6 +106,7 @@ var digestLabels = map[string][2]string{
 	clienteling.EventCustomerTransferred:   {"transfer", "transfers"},
 	clienteling.EventMessageFailed:         {"message not delivered", "messages not delivered"},
 	clienteling.EventDateUpcoming:          {"important date", "important dates"},
+	clienteling.EventCardOpened:            {"card opened", "cards opened"},
 	clienteling.EventTransferFailed:        {"WeCom transfer failed", "WeCom transfers failed"},
 }
 

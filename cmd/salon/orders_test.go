@@ -51,9 +51,9 @@ func seedCard(t testing.TB, m *Main, c *clienteling.Customer, sku clienteling.SK
 	return card
 }
 
-// checkout presses Pay on card for collection at sh-plaza66 and registers
+// pressPay presses Pay on card for collection at sh-plaza66 and registers
 // the order with the simulated WeChat Pay.
-func checkout(t *testing.T, m *Main, card *clienteling.Card, openid string) *clienteling.Order {
+func pressPay(t *testing.T, m *Main, card *clienteling.Card, openid string) *clienteling.Order {
 	t.Helper()
 	ctx := context.Background()
 	o, err := m.Orders.Checkout(ctx, clienteling.CheckoutRequest{Card: card.ID, Customer: card.Customer,
@@ -182,7 +182,7 @@ func TestOrderPaidOnceAttributedAndTold(t *testing.T) {
 	}
 	c := demoCustomer(t, m, demoVVIP)
 	before := stockOf(t, m, demoBag, "sh-plaza66")
-	o := checkout(t, m, seedCard(t, m, c, demoBag), demoVVIP)
+	o := pressPay(t, m, seedCard(t, m, c, demoBag), demoVVIP)
 	if got := stockOf(t, m, demoBag, "sh-plaza66"); got != before-1 {
 		t.Fatalf("stock after checkout: %d, want %d held", got, before-1)
 	}
@@ -235,7 +235,7 @@ func TestConcurrentDuplicateNotificationsOneTransition(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := demoCustomer(t, m, demoVVIP)
-	o := checkout(t, m, seedCard(t, m, c, demoBag), demoVVIP)
+	o := pressPay(t, m, seedCard(t, m, c, demoBag), demoVVIP)
 	h, body := paidNotification(t, m, o, time.Now(), nil)
 	var wg sync.WaitGroup
 	statuses := make([]int, 20)
@@ -269,7 +269,7 @@ func TestRefusedNotificationsChangeNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := demoCustomer(t, m, demoVVIP)
-	o := checkout(t, m, seedCard(t, m, c, demoBag), demoVVIP)
+	o := pressPay(t, m, seedCard(t, m, c, demoBag), demoVVIP)
 	stock := stockOf(t, m, demoBag, "sh-plaza66")
 	now := time.Now()
 	cases := []struct {
@@ -353,7 +353,7 @@ func TestExpiryClosesAndReleasesAfterRestart(t *testing.T) {
 	m := mustRunMainAt(t, clock, inDir)
 	c := demoCustomer(t, m, demoVVIP)
 	before := stockOf(t, m, demoBag, "sh-plaza66")
-	o := checkout(t, m, seedCard(t, m, c, demoBag), demoVVIP)
+	o := pressPay(t, m, seedCard(t, m, c, demoBag), demoVVIP)
 	if got := stockOf(t, m, demoBag, "sh-plaza66"); got != before-1 {
 		t.Fatalf("stock held: %d", got)
 	}
@@ -387,7 +387,7 @@ func TestExpiryFindsLostPayment(t *testing.T) {
 	m := mustRunMainAt(t, clock)
 	c := demoCustomer(t, m, demoVVIP)
 	before := stockOf(t, m, demoBag, "sh-plaza66")
-	o := checkout(t, m, seedCard(t, m, c, demoBag), demoVVIP)
+	o := pressPay(t, m, seedCard(t, m, c, demoBag), demoVVIP)
 	// The client pays; the notification is lost on the way (Salon
 	// answers it with an error only the simulator sees).
 	_ = m.sandbox.fake.Pay.CompletePayment(withLostNotification(m), o.TradeNo)
@@ -421,7 +421,7 @@ func TestRefundRoundTrip(t *testing.T) {
 	t.Parallel()
 	m := MustRunMain(t)
 	c := demoCustomer(t, m, demoVVIP)
-	o := checkout(t, m, seedCard(t, m, c, demoBag), demoVVIP)
+	o := pressPay(t, m, seedCard(t, m, c, demoBag), demoVVIP)
 	if err := m.sandbox.fake.Pay.CompletePayment(context.Background(), o.TradeNo); err != nil {
 		t.Fatal(err)
 	}

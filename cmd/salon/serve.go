@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/salonhq/salon/bot/checkout"
 	"github.com/salonhq/salon/bot/kf"
 	"github.com/salonhq/salon/bot/outbound"
 	"github.com/salonhq/salon/bot/profile"
@@ -176,6 +177,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.mountConsole(ctx, mux); err != nil {
 		return err
 	}
+	// The payment step connects the page's confirmations (Options.Orders).
+	checkout.New(m.Service, checkout.Options{Now: m.clock().Now, Log: m.Log}).Register(mux)
 	registerOps(mux, []readiness{
 		{name: "database", check: m.DB.Ping},
 		{name: "nats", check: m.Bus.Ready},
