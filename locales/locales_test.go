@@ -24,14 +24,25 @@ func TestMatch(t *testing.T) {
 // when translations disagree on their placeholders.
 func TestCatalogsAgree(t *testing.T) {
 	t.Parallel()
-	ref := catalogs[Default]
-	for name, cat := range catalogs {
+	catalogsAgree(t, "", catalogs)
+}
+
+// catalogsAgree fails when a message of one of cats' languages is missing
+// in another, or when translations disagree on their placeholders; prefix
+// names the catalog set in the errors.
+func catalogsAgree(t *testing.T, prefix string, cats map[string]map[string]string) {
+	t.Helper()
+	ref := cats[Default]
+	if len(ref) == 0 {
+		t.Fatalf("%sno catalog in the default language", prefix)
+	}
+	for name, cat := range cats {
 		if got, want := slices.Sorted(maps.Keys(cat)), slices.Sorted(maps.Keys(ref)); !slices.Equal(got, want) {
-			t.Errorf("%s has keys %v, %s has %v", name, got, Default, want)
+			t.Errorf("%s%s has keys %v, %s has %v", prefix, name, got, Default, want)
 		}
 		for id, msg := range cat {
 			if got, want := strings.Count(msg, "%"), strings.Count(ref[id], "%"); got != want {
-				t.Errorf("%s/%s has %d placeholders, want %d", name, id, got, want)
+				t.Errorf("%s%s/%s has %d placeholders, want %d", prefix, name, id, got, want)
 			}
 		}
 	}
