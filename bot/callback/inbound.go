@@ -274,6 +274,8 @@ func (in *Inbound) QRScene() (scene string, ok bool) {
 //     associates in one second; a 微信客服 event uses the kf account and
 //     its sync token in place of a sender, since merging two notifications
 //     of one second would leave the second batch of messages unpulled.
+//   - An event that reports on a message (TEMPLATESENDJOBFINISH) adds
+//     that message's MsgID ("oa|evt|oVIP|1700000000|TEMPLATESENDJOBFINISH|200163836").
 //   - A message without a MsgId falls back to the event rule with its
 //     MsgType.
 func (in *Inbound) DedupeKey() string {
@@ -295,6 +297,12 @@ func (in *Inbound) DedupeKey() string {
 	key := in.Channel + "|evt|" + in.Sender() + "|" + created + "|" + what
 	if in.ChangeType != "" {
 		key += "|" + in.ChangeType
+	}
+	if in.IsEvent() && in.MsgID != "" {
+		// A job report (TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH) names
+		// the message it reports on: two templates sent to one client
+		// in one second are reported in two events of one second.
+		key += "|" + in.MsgID
 	}
 	return key
 }

@@ -30,7 +30,10 @@ func TestDedupeKey(t *testing.T) {
 		{"OAEvent", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: MsgEvent, Event: EventSubscribe, OpenID: "oVIP", CreateTime: at},
 			"oa|evt|oVIP|1700000000|subscribe"},
 		{"EventWithMsgID", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: MsgEvent, Event: EventTemplateSendJobFinish, OpenID: "oVIP", CreateTime: at, MsgID: "200163836"},
-			"oa|evt|oVIP|1700000000|TEMPLATESENDJOBFINISH"},
+			"oa|evt|oVIP|1700000000|TEMPLATESENDJOBFINISH|200163836"},
+		// Two templates to one client in one second: two reports, two keys.
+		{"EventWithOtherMsgID", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: MsgEvent, Event: EventTemplateSendJobFinish, OpenID: "oVIP", CreateTime: at, MsgID: "200163837"},
+			"oa|evt|oVIP|1700000000|TEMPLATESENDJOBFINISH|200163837"},
 		{"MessageWithoutMsgID", Inbound{Channel: "oa", Endpoint: EndpointOA, MsgType: "notsure", OpenID: "oVIP", CreateTime: at},
 			"oa|evt|oVIP|1700000000|notsure"},
 		{"AppEvent", Inbound{Channel: "wecom", Endpoint: EndpointWeComApp, MsgType: MsgEvent, Event: EventEnterAgent, Associate: "amy", CreateTime: at},
