@@ -38,6 +38,9 @@ var allowedAcross = map[[2]string]bool{
 var sharedEdges = map[string]bool{
 	// The one JSON edge over HTTP: error shape, status table, decoder.
 	"clienteling/httpjson": true,
+	// Whether a request came from this machine itself: the sandbox's
+	// pages and the console's sign-in-as guard alike.
+	"clienteling/loopback": true,
 }
 
 // forEachPackage calls fn with every package of the module, by import path,

@@ -7,11 +7,7 @@ import (
 	"encoding/hex"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
-	"slices"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -19,6 +15,7 @@ import (
 	"github.com/salonhq/salon/bot/wechatsim"
 	"github.com/salonhq/salon/clienteling"
 	"github.com/salonhq/salon/clienteling/httpjson"
+	"github.com/salonhq/salon/clienteling/loopback"
 )
 
 // Service is what the chat reads of Salon, in the domain's terms;
@@ -201,54 +198,18 @@ func (sb *Chat) Register(mux *http.ServeMux) {
 // on, whatever address the server listens on.
 func (sb *Chat) loopbackOnly(next http.Handler, deny func(http.ResponseWriter, *http.Request, string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-		if local == nil || !isLoopback(local.String()) || !isLoopback(r.RemoteAddr) || !isLoopback(r.Host) {
+		if !loopback.Direct(r) {
 			sb.log.WarnContext(r.Context(), "sandbox: refused a request from outside loopback", "route", r.Pattern)
 			deny(w, r, "the sandbox answers only over loopback, e.g. http://127.0.0.1:8080/sandbox")
 			return
 		}
-		// A reverse proxy on the same host connects over loopback and may
-		// rewrite Host, so the checks above pass for anyone who reaches the
-		// proxy; the headers it adds give it away.
-		if h := proxyHeader(r.Header); h != "" {
+		if h := loopback.ProxyHeader(r.Header); h != "" {
 			sb.log.WarnContext(r.Context(), "sandbox: refused a proxied request", "route", r.Pattern, "header", h)
 			deny(w, r, "the sandbox refuses proxied requests (the request carries "+h+"): open it directly on this machine, e.g. http://127.0.0.1:8080/sandbox")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// proxyHeader returns the name of the first header in h that a proxy adds
-// when passing a request on (Forwarded, Via, X-Forwarded-*, X-Real-IP), or
-// "" if there is none. A browser sends none of them.
-func proxyHeader(h http.Header) string {
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	slices.Sort(names) // the same request always names the same header
-	for _, name := range names {
-		switch c := http.CanonicalHeaderKey(name); {
-		case c == "Forwarded", c == "Via", c == "X-Real-Ip", strings.HasPrefix(c, "X-Forwarded-"):
-			return c
-		}
-	}
-	return ""
-}
-
-// isLoopback reports whether a host or host:port is localhost or a
-// loopback address.
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // servePage renders the chat page. The client list is rendered here; the

@@ -8,9 +8,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -324,34 +322,6 @@ func randomToken(n int) string {
 		panic("console: no randomness: " + err.Error())
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// loopback reports whether r came over loopback, to a loopback name, and
-// not through a proxy: the sandbox's sign-in-as is for this machine only.
-func loopback(r *http.Request) bool {
-	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if local == nil || !isLoopback(local.String()) || !isLoopback(r.RemoteAddr) || !isLoopback(r.Host) {
-		return false
-	}
-	for name := range r.Header {
-		switch http.CanonicalHeaderKey(name) {
-		case "Forwarded", "Via", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip":
-			return false
-		}
-	}
-	return true
-}
-
-func isLoopback(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // mask shows the shape of a contact detail, not the detail.

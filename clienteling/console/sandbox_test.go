@@ -24,20 +24,24 @@ func TestSandboxSignInAsIsLoopbackOnly(t *testing.T) {
 	}
 	token := formToken(t, page.body)
 
-	proxied := r.browser(t)
-	proxied.Jar = b.Jar
-	req, _ := http.NewRequest(http.MethodPost, r.url+"/signin/sandbox", strings.NewReader(url.Values{"csrf": {token}, "userid": {"amy"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Forwarded-For", "203.0.113.7")
-	resp, err := proxied.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// Every header a proxy adds gives it away, X-Forwarded-Server as much
+	// as X-Forwarded-For.
+	for _, header := range []string{"X-Forwarded-For", "X-Forwarded-Server", "Forwarded", "Via", "X-Real-IP"} {
+		proxied := r.browser(t)
+		proxied.Jar = b.Jar
+		req, _ := http.NewRequest(http.MethodPost, r.url+"/signin/sandbox", strings.NewReader(url.Values{"csrf": {token}, "userid": {"amy"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(header, "203.0.113.7")
+		resp, err := proxied.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("sign-in-as proxied with %s: %d, want 404", header, resp.StatusCode)
+		}
+		b.mustBeSignedOut(t)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("proxied sign-in-as: %d, want 404", resp.StatusCode)
-	}
-	b.mustBeSignedOut(t)
 
 	if a := b.post(t, "/signin/sandbox", url.Values{"csrf": {token}, "userid": {"sophie"}}); a.status != http.StatusBadRequest {
 		t.Fatalf("sign in as someone not offered: %d, want 400", a.status)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/loopback"
 )
 
 // The forms shown before there is a session carry a token that must match
@@ -36,7 +37,7 @@ func validSigninForm(r *http.Request) bool {
 func (c *Console) serveSignIn(w http.ResponseWriter, r *http.Request) {
 	rq := c.begin(w, r)
 	data := map[string]any{"SigninToken": c.signinToken(w, r), "WeCom": c.cfg.WeCom != nil}
-	if len(c.cfg.SandboxStaff) > 0 && loopback(r) {
+	if len(c.cfg.SandboxStaff) > 0 && loopback.Local(r) {
 		data["Staff"] = c.cfg.SandboxStaff
 	}
 	c.page(w, r, rq, http.StatusOK, "signin", data)
@@ -71,7 +72,7 @@ func (c *Console) redeemLink(w http.ResponseWriter, r *http.Request) {
 // loopback, only.
 func (c *Console) signInSandbox(w http.ResponseWriter, r *http.Request) {
 	rq := c.begin(w, r)
-	if len(c.cfg.SandboxStaff) == 0 || !loopback(r) {
+	if len(c.cfg.SandboxStaff) == 0 || !loopback.Local(r) {
 		http.NotFound(w, r)
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/salonhq/salon/clienteling"
+	"github.com/salonhq/salon/clienteling/loopback"
 )
 
 // Config is every setting of `salon serve`. Each has a flag and an
@@ -283,7 +283,7 @@ func (c *Config) Validate() error {
 			bad("SALON_METRICS_ADDR", "must differ from SALON_HTTP_ADDR, got %q for both", c.MetricsAddr)
 		}
 	}
-	if host, _, err := net.SplitHostPort(c.HTTPAddr); err == nil && c.SandboxMode() && !c.SandboxAllowRemote && !loopbackHost(host) {
+	if host, _, err := net.SplitHostPort(c.HTTPAddr); err == nil && c.SandboxMode() && !c.SandboxAllowRemote && !loopback.Host(host) {
 		bad("SALON_HTTP_ADDR", "sandbox mode listens only on loopback (e.g. 127.0.0.1:8080), got %q: set SALON_SANDBOX_ALLOW_REMOTE=true to listen there anyway", c.HTTPAddr)
 	}
 	if c.PublicURL != "" {
@@ -432,17 +432,6 @@ func (c *Config) hasCredentials() bool {
 // SandboxMode reports whether the built-in WeChat simulator stands in.
 func (c *Config) SandboxMode() bool {
 	return c.Sandbox == SandboxOn || (c.Sandbox == SandboxAuto && !c.hasCredentials())
-}
-
-// loopbackHost reports whether a listen host is localhost or a loopback
-// address; empty means every interface, and other names may resolve to
-// anything.
-func loopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // hasChannel reports whether any channel a client can write through is
