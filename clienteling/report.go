@@ -2,6 +2,7 @@ package clienteling
 
 import (
 	"context"
+	"math"
 	"slices"
 	"time"
 )
@@ -254,7 +255,7 @@ func percentile(sorted []float64, q float64) float64 {
 	if len(sorted) == 0 {
 		return 0
 	}
-	rank := int(q*float64(len(sorted))+0.999999) - 1
+	rank := int(math.Ceil(q*float64(len(sorted)))) - 1
 	return sorted[min(max(rank, 0), len(sorted)-1)]
 }
 
